@@ -1,0 +1,179 @@
+"""Find and load scenarios: bundled lessons by name, or a user's ``file.py[:function]``.
+
+A scenario is a module with a docstring, one async entry function and a few
+optional upper-case settings (see ``docs/scenarios.md``). Loading one imports
+the demo models, so Django is configured first.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import itertools
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from orm_viz.trace.store import ScenarioInfo
+
+_module_numbers = itertools.count(1)
+
+
+class ScenarioError(ValueError):
+    """A target that cannot be traced; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario, ready to run."""
+
+    name: str
+    path: Path
+    function_name: str
+    func: Callable[..., Coroutine[Any, Any, Any]]
+    source: str
+    title: str
+    latency_ms: float = 0.0
+    module: ModuleType | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def info(self) -> ScenarioInfo:
+        code = self.func.__code__
+        return ScenarioInfo(
+            name=self.name,
+            path=str(self.path),
+            function=self.function_name,
+            source=self.source,
+            first_line=code.co_firstlineno,
+        )
+
+
+def bundled_dir() -> Path:
+    """Where the bundled scenarios are: inside the installed package, or the source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_bundled" / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.py") if not p.name.startswith("_"))
+
+
+def bundled_titles() -> list[tuple[str, str]]:
+    """(name, title) for every bundled scenario, read without importing them."""
+    return [(name, _title_from_source(bundled_dir() / f"{name}.py")) for name in bundled_names()]
+
+
+def _title_from_source(path: Path) -> str:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "TITLE" for t in node.targets
+        ):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return node.value.value
+    doc = ast.get_docstring(tree) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else path.stem
+
+
+def resolve(target: str) -> tuple[Path, str | None, str]:
+    """Split TARGET into (file, function or None, display name).
+
+    Raises:
+        ScenarioError: unknown bundled name or missing file.
+    """
+    if not target.strip():
+        raise ScenarioError("no scenario given: pass a bundled name or path/to/file.py[:function]")
+    file_part, _, function = target.partition(":")
+    if file_part.endswith(".py") or "/" in file_part or "\\" in file_part:
+        path = Path(file_part).expanduser()
+        if not path.is_file():
+            raise ScenarioError(f"no such file: {file_part}")
+        return path.resolve(), function or None, path.stem
+    bundled = bundled_dir() / f"{file_part}.py"
+    if not bundled.is_file() or file_part.startswith("_"):
+        known = ", ".join(bundled_names())
+        raise ScenarioError(f"unknown scenario {file_part!r}; bundled scenarios: {known}")
+    return bundled, function or None, file_part
+
+
+def load(target: str) -> Scenario:
+    """Load TARGET (a bundled name or ``file.py[:function]``).
+
+    Raises:
+        ScenarioError: with one line saying what is wrong.
+    """
+    path, function_name, name = resolve(target)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot read {path}: {error}") from None
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError as error:
+        raise ScenarioError(f"syntax error in {path}, line {error.lineno}: {error.msg}") from None
+
+    from orm_viz.db.demo import configure_django
+
+    configure_django()
+    module = _import_file(path)
+    function_name = function_name or _entry_name(module, path)
+    func = getattr(module, function_name, None)
+    if func is None:
+        raise ScenarioError(f"{path.name} has no function {function_name!r}")
+    if not inspect.iscoroutinefunction(func):
+        raise ScenarioError(f"{path.name}:{function_name} is not an async def function")
+    title = getattr(module, "TITLE", None) or _title_from_source(path)
+    latency = getattr(module, "LATENCY_MS", 0) or 0
+    if not isinstance(latency, int | float) or latency < 0:
+        raise ScenarioError(f"{path.name}: LATENCY_MS must be a number of milliseconds >= 0")
+    return Scenario(
+        name=name,
+        path=path,
+        function_name=function_name,
+        func=func,
+        source=source,
+        title=str(title),
+        latency_ms=float(latency),
+        module=module,
+    )
+
+
+def _import_file(path: Path) -> ModuleType:
+    module_name = f"orm_viz_scenario_{next(_module_numbers)}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        sys.modules.pop(module_name, None)
+        raise ScenarioError(
+            f"importing {path.name} failed: {type(error).__name__}: {error}"
+        ) from None
+    return module
+
+
+def _entry_name(module: ModuleType, path: Path) -> str:
+    declared = getattr(module, "ENTRY", None)
+    if isinstance(declared, str):
+        return declared
+    candidates = [
+        name
+        for name, value in vars(module).items()
+        if inspect.iscoroutinefunction(value) and getattr(value, "__module__", "") == module.__name__
+    ]
+    if "main" in candidates:
+        return "main"
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ScenarioError(f"{path.name} defines no async def function to run")
+    listed = ", ".join(candidates)
+    raise ScenarioError(f"{path.name} has several async functions ({listed}): pick one with :name")

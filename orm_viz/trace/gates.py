@@ -1,0 +1,343 @@
+"""Gates: where a run may stop, who decides, and how a stop becomes a step.
+
+Gate points are reached by the loop thread (a task about to start or resume)
+and by DB threads (a query about to execute, a result about to be handed back).
+The :class:`GateHub` applies the mode's policy to each arrival:
+
+* held gates wait (a task on a gate future, a DB thread on an Event) until
+  released;
+* passed gates are recorded at once: as steps in free / continue mode, as
+  events for the coroutines that run free in *others* mode.
+
+In step mode the order of steps must not depend on thread timing. So a held
+gate is only *presented* (recorded as a step) once the run has settled: the
+loop is idle, no release is still on its way to the loop, and no worker thread
+is busy outside a gate. Arrivals of one settle period are ordered loop gates
+first (in loop order, which is deterministic), then DB gates by thread.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from orm_viz.trace.frames import Position
+from orm_viz.trace.records import Event, EventKind, Step, StepKind
+from orm_viz.trace.store import Trace
+
+
+class Mode(enum.StrEnum):
+    STEP = "step"  # every gate holds; one release per step
+    OTHERS = "others"  # only the focused task and its queries hold
+    PLAY = "play"  # like step, released on a timer by the controller
+    CONTINUE = "continue"  # nothing holds from now on; steps recorded as they pass
+    FREE = "free"  # nothing ever holds (the public loop factory)
+
+
+HOLDING_MODES = frozenset({Mode.STEP, Mode.OTHERS, Mode.PLAY})
+_STEP_TO_EVENT = {
+    StepKind.TASK_START: EventKind.TASK_START,
+    StepKind.TASK_RESUME: EventKind.TASK_RESUME,
+    StepKind.TASK_END: EventKind.TASK_END,
+}
+
+
+@dataclass(eq=False, slots=True)
+class Gate:
+    """One arrival at a gate point."""
+
+    kind: StepKind
+    task: int
+    thread: str
+    position: Position
+    t: float
+    query: int = -1
+    detail: str = ""
+    thread_order: int = 0
+    release: Callable[[], None] | None = None
+    held: bool = False
+
+    @property
+    def on_db_thread(self) -> bool:
+        return self.kind in (StepKind.QUERY_EXECUTE, StepKind.QUERY_RESULT)
+
+
+@dataclass(slots=True)
+class _SettleState:
+    """What is still moving. Jobs go queued → running (maybe parked) → returning → back."""
+
+    loop_idle: bool = False
+    kicks_in_flight: int = 0
+    parked: int = 0
+    queued: dict[int, Hashable] = field(default_factory=dict)
+    running: dict[int, Hashable] = field(default_factory=dict)
+    returning: set[int] = field(default_factory=set)
+    capacity: dict[Hashable, int] = field(default_factory=dict)
+
+    def _lane_full(self, lane: Hashable) -> bool:
+        busy = sum(1 for running_lane in self.running.values() if running_lane == lane)
+        return busy >= self.capacity.get(lane, 1)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing can move without a release: loop idle, every worker parked or blocked."""
+        return (
+            self.loop_idle
+            and self.kicks_in_flight == 0
+            and not self.returning
+            and self.parked == len(self.running)
+            and all(self._lane_full(lane) for lane in self.queued.values())
+        )
+
+
+@dataclass(slots=True)
+class GateHub:
+    """Thread-safe policy and bookkeeping for every gate of one run."""
+
+    trace: Trace
+    mode: Mode = Mode.STEP
+    focus: int = 1
+    stopping: bool = False
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _incoming: list[Gate] = field(default_factory=list)
+    _pending: list[Gate] = field(default_factory=list)
+    _current: Gate | None = None
+    _settle: _SettleState = field(default_factory=_SettleState)
+
+    # ------------------------------------------------------------ arrivals
+
+    def arrive(self, gate: Gate) -> bool:
+        """Apply the policy to ``gate``; True if the caller must wait for ``gate.release``."""
+        with self._cond:
+            if not self._holds(gate):
+                self._record_passage(gate)
+                return False
+            gate.held = True
+            if gate.on_db_thread:
+                self._settle.parked += 1
+            if self.mode is Mode.OTHERS:
+                self._present(gate)
+            else:
+                self._incoming.append(gate)
+            self._cond.notify_all()
+            return True
+
+    def pass_through(self, gate: Gate) -> None:
+        """Record a point that never holds (a task's end)."""
+        with self._cond:
+            self._record_passage(gate)
+            self._cond.notify_all()
+
+    def abandon(self, gate: Gate) -> None:
+        """A held task gate was cancelled under us (the task was cancelled while paused)."""
+        with self._cond:
+            for queue in (self._incoming, self._pending):
+                if gate in queue:
+                    queue.remove(gate)
+            if self._current is gate:
+                self._current = None
+            gate.held = False
+            self._cond.notify_all()
+
+    def _holds(self, gate: Gate) -> bool:
+        if self.stopping or self.mode not in HOLDING_MODES:
+            return False
+        return self.mode is not Mode.OTHERS or gate.task == self.focus
+
+    def _record_passage(self, gate: Gate) -> None:
+        in_step_list = self.mode in (Mode.STEP, Mode.PLAY, Mode.CONTINUE, Mode.FREE)
+        if in_step_list or gate.task == self.focus:
+            self._record_step(gate, paused=False)
+        else:
+            self.trace.add_event(
+                Event(
+                    step=self.trace.last_index,
+                    kind=_STEP_TO_EVENT.get(gate.kind, EventKind.TASK_RESUME),
+                    t=gate.t,
+                    task=gate.task,
+                    thread=gate.thread,
+                    ref=gate.query,
+                    line=gate.position.line,
+                    text=gate.detail,
+                )
+            )
+
+    def _record_step(self, gate: Gate, *, paused: bool) -> Step:
+        position = gate.position
+        return self.trace.add_step(
+            lambda index: Step(
+                index=index,
+                kind=gate.kind,
+                task=gate.task,
+                thread=gate.thread,
+                line=position.line,
+                func=position.func,
+                locals=position.locals,
+                chain=position.chain,
+                query=gate.query,
+                t=gate.t,
+                paused=paused,
+                detail=gate.detail,
+            )
+        )
+
+    def _present(self, gate: Gate) -> None:
+        self._current = gate
+        self._record_step(gate, paused=True)
+
+    # ------------------------------------------------------------ releases
+
+    def _release(self, gate: Gate) -> None:
+        if not gate.held:
+            return
+        gate.held = False
+        if gate.on_db_thread:
+            self._settle.parked -= 1
+        if gate.release is not None:
+            gate.release()
+
+    def _release_all(self) -> None:
+        for gate in (*self._ordered_incoming(), *self._pending):
+            if gate.held:
+                self._record_passage(gate)
+            self._release(gate)
+        self._incoming.clear()
+        self._pending.clear()
+        if self._current is not None:
+            self._release(self._current)
+            self._current = None
+
+    def _ordered_incoming(self) -> list[Gate]:
+        loop_gates = [g for g in self._incoming if not g.on_db_thread]
+        db_gates = sorted((g for g in self._incoming if g.on_db_thread), key=lambda g: g.thread_order)
+        return loop_gates + db_gates
+
+    def advance(self, timeout: float) -> bool:
+        """Release the current gate and wait for the next step (or the end of the run).
+
+        Returns:
+            True if a new step was recorded, False on timeout or at the end.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            before = self.trace.last_index
+            if self._current is not None:
+                self._release(self._current)
+                self._current = None
+            while True:
+                if self.trace.last_index > before:
+                    return True
+                if self.mode in (Mode.STEP, Mode.PLAY) and self._settle.settled:
+                    if self._incoming:
+                        self._pending.extend(self._ordered_incoming())
+                        self._incoming.clear()
+                    if self._pending:
+                        self._present(self._pending.pop(0))
+                        return True
+                if self.mode is Mode.OTHERS and self._current is None and self._incoming:
+                    self._present(self._incoming.pop(0))
+                    return True
+                if self.trace.finished:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
+    def set_mode(self, mode: Mode) -> None:
+        """Switch mode; gates that no longer hold under the new mode are released."""
+        with self._cond:
+            self.mode = mode
+            self._reapply_policy()
+
+    def set_focus(self, task: int) -> None:
+        with self._cond:
+            self.focus = task
+            self._reapply_policy()
+
+    def _reapply_policy(self) -> None:
+        if self.mode not in HOLDING_MODES:
+            self._release_all()
+        elif self.mode is Mode.OTHERS:
+            keep = [g for g in (*self._ordered_incoming(), *self._pending) if self._holds(g)]
+            for gate in (*self._ordered_incoming(), *self._pending):
+                if gate not in keep:
+                    self._record_passage(gate)
+                    self._release(gate)
+            self._incoming[:] = keep
+            self._pending.clear()
+            if self._current is not None and not self._holds(self._current):
+                self._release(self._current)
+                self._current = None
+        self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Release everything and never hold again."""
+        with self._cond:
+            self.stopping = True
+            self._release_all()
+            self._cond.notify_all()
+
+    def notify_finished(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------ settling
+
+    @property
+    def tracks_settling(self) -> bool:
+        return self.mode in (Mode.STEP, Mode.PLAY) and not self.stopping
+
+    def loop_idle(self, idle: bool) -> None:
+        with self._cond:
+            self._settle.loop_idle = idle
+            if idle:
+                self._cond.notify_all()
+
+    def kick_sent(self) -> None:
+        with self._cond:
+            self._settle.kicks_in_flight += 1
+
+    def kick_arrived(self) -> None:
+        with self._cond:
+            self._settle.kicks_in_flight -= 1
+            self._cond.notify_all()
+
+    def job_queued(self, job: int, lane: Hashable, capacity: int) -> None:
+        """On the loop: ``job`` was handed to ``lane`` (an executor with ``capacity`` workers)."""
+        with self._cond:
+            self._settle.queued[job] = lane
+            self._settle.capacity[lane] = capacity
+
+    def job_running(self, job: int) -> None:
+        """In the worker thread: ``job`` started."""
+        with self._cond:
+            lane = self._settle.queued.pop(job, None)
+            if lane is not None:
+                self._settle.running[job] = lane
+
+    def job_returning(self, job: int) -> None:
+        """In the worker thread: ``job`` is done; its result is on its way to the loop."""
+        with self._cond:
+            if self._settle.running.pop(job, None) is not None:
+                self._settle.returning.add(job)
+            self._cond.notify_all()
+
+    def job_back(self, job: int) -> None:
+        """On the loop: ``job``'s result (or cancellation) arrived."""
+        with self._cond:
+            self._settle.queued.pop(job, None)
+            self._settle.running.pop(job, None)
+            self._settle.returning.discard(job)
+            self._cond.notify_all()
+
+    @property
+    def has_current(self) -> bool:
+        return self._current is not None

@@ -1,0 +1,294 @@
+"""The event-loop hook: a loop subclass, a task factory and a coroutine proxy.
+
+* Every task created while the scenario runs gets its coroutine wrapped in a
+  :class:`CoroutineProxy`. To pause a task without blocking the loop, the proxy's
+  ``send`` returns a *gate future* instead of forwarding; the Task waits on it as
+  on any await, and a release resolves it with ``call_soon_threadsafe``.
+* ``run_in_executor`` is overridden to link task → job → sync function → SQL.
+* The selector is wrapped to know when the loop is idle (so step mode can wait
+  for the run to settle) and to flag loop iterations that block for ≥ 100 ms.
+
+Traps (found the hard way): the proxy must not define ``__next__`` (the C Task
+would call it instead of ``send``); ``__qualname__`` and friends are delegated;
+the factory's keyword arguments (``context=``, ``name=``, ``eager_start=``) go to
+the Task unchanged, or asgiref's ``sync_to_async`` runs in the wrong context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import os
+import selectors
+import sys
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+from orm_viz.trace.gates import GateHub, Mode
+from orm_viz.trace.records import EventKind
+from orm_viz.trace.store import ScenarioInfo, Trace
+from orm_viz.trace.tracer import Phase, Tracer, describe_callable
+
+LOOP_BLOCK_THRESHOLD = 0.1
+# What asyncio gives its default executor (ThreadPoolExecutor's own default).
+_DEFAULT_WORKERS = min(32, (os.cpu_count() or 1) + 4)
+
+
+class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
+    """Wraps a task's coroutine so the tracer sees (and may hold) every start and resume."""
+
+    __slots__ = (
+        "__weakref__",
+        "_coro",
+        "_frame",
+        "_gate",
+        "_stash",
+        "_started",
+        "_task_id",
+        "_tracer",
+    )
+
+    def __init__(self, coro: Any, tracer: Tracer, task_id: int) -> None:
+        self._coro = coro
+        # Kept so the task's end can be shown at its return line with its final locals:
+        # a finished coroutine drops cr_frame, but the frame object keeps both.
+        self._frame = getattr(coro, "cr_frame", None)
+        self._tracer = tracer
+        self._task_id = task_id
+        self._started = False
+        self._gate: asyncio.Future[None] | None = None
+        self._stash: Any = None
+
+    def send(self, value: Any) -> Any:
+        if self._gate is not None:
+            self._gate, value, self._stash = None, self._stash, None
+        else:
+            gate = self._maybe_hold()
+            self._started = True
+            if gate is not None:
+                self._gate, self._stash = gate, value
+                return gate
+        return self._forward(self._coro.send, value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        # Cancellation (or anything thrown) while paused lands here: the gate is moot.
+        self._gate, self._stash = None, None
+        self._started = True
+        if val is None and tb is None:
+            return self._forward(self._coro.throw, typ)
+        return self._forward(self._coro.throw, typ, val, tb)  # pragma: no cover - legacy form
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return (yield from self._coro.__await__())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._coro, name)
+
+    def _maybe_hold(self) -> asyncio.Future[None] | None:
+        tracer = self._tracer
+        try:
+            gate = tracer.task_gate(self._task_id, self._started)
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[None] = loop.create_future()
+            hub = tracer.hub
+
+            def open_gate() -> None:
+                if not future.done():
+                    future.set_result(None)
+                hub.kick_arrived()
+
+            def release() -> None:
+                hub.kick_sent()
+                loop.call_soon_threadsafe(open_gate)
+
+            gate.release = release
+            if not hub.arrive(gate):
+                return None
+            future.add_done_callback(lambda f: hub.abandon(gate) if f.cancelled() else None)
+            future._asyncio_future_blocking = True
+            return future
+        except Exception as error:  # never let the tracer break the task
+            tracer.report_error("task gate", error)
+            return None
+
+    def _forward(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except StopIteration as stop:
+            self._finished("returned", value=stop.value)
+            raise
+        except asyncio.CancelledError as error:
+            self._finished("cancelled", error=error)
+            raise
+        except BaseException as error:
+            self._finished("raised", error=error)
+            raise
+
+    def _finished(self, outcome: str, value: Any = None, error: BaseException | None = None) -> None:
+        with self._tracer.guarded("task end"):
+            self._tracer.task_finished(
+                self._task_id, outcome, frame=self._frame, value=value, error=error
+            )
+
+
+class _WatchedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    """Tells the hub when the loop goes idle, and times each loop iteration."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tracer: Tracer | None = None
+        self._busy_since = time.perf_counter()
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        tracer = self.tracer
+        if tracer is None:
+            return super().select(timeout)  # type: ignore[no-any-return]
+        now = time.perf_counter()
+        busy = now - self._busy_since
+        if busy >= LOOP_BLOCK_THRESHOLD and tracer.phase is Phase.SCENARIO:
+            with tracer.guarded("loop block"):
+                tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
+        tracks = tracer.hub.tracks_settling and timeout != 0
+        if tracks:
+            tracer.hub.loop_idle(True)
+        try:
+            return super().select(timeout)  # type: ignore[no-any-return]
+        finally:
+            if tracks:
+                tracer.hub.loop_idle(False)
+            self._busy_since = time.perf_counter()
+
+
+class TracingLoop(asyncio.SelectorEventLoop):
+    """An event loop that records every task start, resume, end and thread hop.
+
+    Used bare (``asyncio.Runner(loop_factory=TracingLoop)``) it runs free: nothing
+    is held and the trace is at ``loop.trace``. A :class:`~orm_viz.trace.run.TracedRun`
+    builds it with a tracer whose hub holds gates.
+    """
+
+    def __init__(self, tracer: Tracer | None = None) -> None:
+        selector = _WatchedSelector()
+        super().__init__(selector)
+        if tracer is None:
+            info = ScenarioInfo(name="<loop>", path="", function="", source="")
+            trace = Trace(scenario=info)
+            tracer = Tracer(trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE))
+        self.tracer = tracer
+        selector.tracer = tracer
+        self.set_task_factory(self._make_task)  # type: ignore[arg-type]
+        tracer.call_instruments("run_started")
+
+    @property
+    def trace(self) -> Trace:
+        return self.tracer.trace
+
+    def _make_task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        tracer = self.tracer
+        if tracer.phase is not Phase.SCENARIO or isinstance(coro, CoroutineProxy):
+            return asyncio.Task(coro, loop=loop, **kwargs)
+        parent = asyncio.current_task(loop)
+        parent_id = getattr(getattr(parent, "get_coro", lambda: None)(), "_task_id", 0)
+        try:
+            task_id = tracer.task_created(coro, kwargs.get("name"), parent_id)
+        except Exception as error:  # the task still runs, untraced
+            tracer.report_error("task factory", error)
+            return asyncio.Task(coro, loop=loop, **kwargs)
+        return asyncio.Task(CoroutineProxy(coro, tracer, task_id), loop=loop, **kwargs)
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        tracer = self.tracer
+        if tracer.phase is not Phase.SCENARIO:
+            return super().run_in_executor(executor, func, *args)
+        task = asyncio.current_task(self)
+        task_id = getattr(getattr(task, "get_coro", lambda: None)(), "_task_id", 0)
+        job = tracer.job_dispatched(task_id, describe_callable(func), _executor_label(executor))
+        if executor is not None and executor not in tracer.executors:
+            tracer.executors.append(executor)
+
+        persistent = is_process_wide_executor(executor)
+
+        def run_job() -> Any:
+            with tracer.running_job(job, persistent_thread=persistent):
+                return func(*args)
+
+        capacity = getattr(executor, "_max_workers", 1) if executor is not None else _DEFAULT_WORKERS
+        return track_job(
+            tracer.hub,
+            job.id,
+            id(executor),
+            capacity,
+            lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
+        )
+
+
+def track_job(hub: GateHub, job: int, lane: Any, capacity: int, submit: Callable[[], Any]) -> Any:
+    """Count ``job`` as work of another thread until its result is back on the loop.
+
+    The job is registered before ``submit()`` hands it over, so a worker that
+    starts it at once is never missed.
+    """
+    hub.job_queued(job, lane, capacity)
+    future = submit()
+    future.add_done_callback(lambda _: hub.job_back(job))
+    return future
+
+
+def is_process_wide_executor(executor: Any) -> bool:
+    """asgiref's single thread executor serves the whole process and must outlive a run."""
+    stdlib_or_asgiref = type(executor).__module__
+    return executor is not None and stdlib_or_asgiref.startswith("concurrent") and any(
+        getattr(owner, "single_thread_executor", None) is executor
+        for owner in _sync_to_async_classes()
+    )
+
+
+def _sync_to_async_classes() -> tuple[Any, ...]:
+    module = sys.modules.get("asgiref.sync")
+    return (module.SyncToAsync,) if module is not None else ()
+
+
+def _executor_label(executor: Any) -> str:
+    if executor is None:
+        return "loop default executor"
+    return f"{type(executor).__name__}@{id(executor):x}"
+
+
+class LoopFactory:
+    """A loop factory for ``asyncio.Runner`` / ``asyncio.run``, keeping each loop's trace.
+
+    Example::
+
+        factory = LoopFactory()
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(main())
+        print(len(factory.trace), "steps")
+    """
+
+    def __init__(self, *, name: str = "<loop>", user_files: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self.user_files = user_files
+        self.traces: list[Trace] = []
+
+    def __call__(self) -> TracingLoop:
+        info = ScenarioInfo(name=self.name, path="", function="", source="")
+        trace = Trace(scenario=info)
+        tracer = Tracer(
+            trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE), user_files=self.user_files
+        )
+        self.traces.append(trace)
+        return TracingLoop(tracer)
+
+    @property
+    def trace(self) -> Trace:
+        """The trace of the most recent loop made by this factory."""
+        if not self.traces:
+            raise LookupError("this factory has not made a loop yet")
+        return self.traces[-1]
+
+
+__all__ = ["CoroutineProxy", "LoopFactory", "TracingLoop", "track_job"]

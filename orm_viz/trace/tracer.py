@@ -1,0 +1,405 @@
+"""The Tracer: what one run has seen so far, and the calls that record it.
+
+The loop hook (:mod:`orm_viz.trace.loop`) and the DB instruments call into the
+tracer from the loop thread and from worker threads. Every recording call is
+guarded: a failure inside the tracer becomes a ``recorder_error`` event and the
+traced program carries on untouched.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
+from typing import Any
+
+from orm_viz.trace.frames import Position, is_user_file, read_position
+from orm_viz.trace.gates import Gate, GateHub
+from orm_viz.trace.instruments import Instrument
+from orm_viz.trace.records import (
+    Event,
+    EventKind,
+    JobRecord,
+    QueryRecord,
+    StepKind,
+    TaskRecord,
+)
+from orm_viz.trace.render import render_exception, render_locals, render_value
+from orm_viz.trace.store import Trace
+
+
+class Phase(enum.StrEnum):
+    SETUP = "setup"  # entering the run's context: not traced
+    SCENARIO = "scenario"  # the user's code: traced
+    TEARDOWN = "teardown"  # closing connections, shutting down: not traced
+
+
+_job_local = threading.local()
+
+
+@dataclass(slots=True)
+class Job:
+    """A thread hop in progress (mutable; its record in the trace is replaced as it changes)."""
+
+    id: int
+    task: int
+    function: str
+    rows: int = -1
+    queries: int = 0
+    last_query: int = -1
+    open_query: int = -1
+
+
+def current_job() -> tuple[Tracer, Job] | None:
+    """The (tracer, job) the calling worker thread is running, if any."""
+    found: tuple[Tracer, Job] | None = getattr(_job_local, "current", None)
+    return found
+
+
+@dataclass(eq=False)
+class Tracer:
+    """Run-wide recording state, shared by the loop thread and worker threads."""
+
+    trace: Trace
+    hub: GateHub
+    user_files: frozenset[str] = frozenset()
+    latency: float = 0.0
+    instruments: list[Instrument] = field(default_factory=list)
+    phase: Phase = Phase.SCENARIO
+    entry_line: int = 0
+    t0: float = field(default_factory=time.perf_counter)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    workers: dict[int, tuple[threading.Thread, bool]] = field(default_factory=dict)
+    executors: list[Any] = field(default_factory=list)
+    _task_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _job_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _query_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _task_coros: dict[int, Any] = field(default_factory=dict)
+    _task_query: dict[int, int] = field(default_factory=dict)
+    _thread_order: dict[str, int] = field(default_factory=dict)
+    _busy: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clock(self) -> float:
+        return time.perf_counter() - self.t0
+
+    # ---------------------------------------------------------------- safety
+
+    def report_error(self, where: str, error: BaseException) -> None:
+        self.trace.add_event(
+            Event(
+                step=self.trace.last_index,
+                kind=EventKind.RECORDER_ERROR,
+                t=self.clock(),
+                thread=threading.current_thread().name,
+                text=f"{where}: {render_exception(error)}",
+            )
+        )
+
+    @contextmanager
+    def guarded(self, where: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:  # reported as an event; the traced code must not see it
+            self.report_error(where, error)
+
+    def call_instruments(self, hook: str, *args: Any) -> None:
+        for instrument in tuple(self.instruments):
+            try:
+                getattr(instrument, hook)(self, *args)
+            except Exception as error:  # a broken hook is removed and reported
+                self.instruments.remove(instrument)
+                self.report_error(f"{instrument.name}.{hook} (instrument removed)", error)
+
+    def event(self, kind: EventKind, **fields: Any) -> None:
+        self.trace.add_event(
+            Event(
+                step=self.trace.last_index,
+                kind=kind,
+                t=self.clock(),
+                thread=threading.current_thread().name,
+                **fields,
+            )
+        )
+
+    def thread_order(self, name: str) -> int:
+        with self._lock:
+            return self._thread_order.setdefault(name, len(self._thread_order))
+
+    # ---------------------------------------------------------------- tasks
+
+    def task_created(self, coro: Any, name: str | None, parent: int) -> int:
+        task_id = next(self._task_ids)
+        qualname = str(getattr(coro, "__qualname__", type(coro).__qualname__))
+        self._task_coros[task_id] = coro
+        line = self._creating_line()
+        self.trace.put_task(
+            TaskRecord(
+                id=task_id,
+                name=name or qualname,
+                coro=qualname,
+                parent=parent,
+                created_t=self.clock(),
+                created_line=line,
+            )
+        )
+        self.event(EventKind.TASK_CREATED, task=task_id, line=line, text=qualname)
+        return task_id
+
+    def _creating_line(self) -> int:
+        frame = sys._getframe(2)
+        while frame is not None:
+            if is_user_file(frame.f_code.co_filename, self.user_files):
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return 0
+
+    def position_of(self, task_id: int) -> Position:
+        coro = self._task_coros.get(task_id)
+        if task_id == 1:
+            fallback = self.entry_line
+        else:
+            # A task running library code (gather(User.objects.acount(), ...)) is shown at
+            # the user line that created it.
+            task = self.trace.tasks.get(task_id)
+            fallback = task.created_line if task is not None else 0
+            code = getattr(coro, "cr_code", None)
+            if code is not None and is_user_file(code.co_filename, self.user_files):
+                fallback = code.co_firstlineno
+        if coro is None:
+            return Position(line=fallback, func="", locals=(), chain="")
+        return read_position(coro, self.user_files, fallback)
+
+    def task_gate(self, task_id: int, started: bool) -> Gate:
+        kind = StepKind.TASK_RESUME if started else StepKind.TASK_START
+        thread = threading.current_thread().name
+        return Gate(
+            kind=kind,
+            task=task_id,
+            thread=thread,
+            position=self.position_of(task_id),
+            t=self.clock(),
+            query=self._task_query.pop(task_id, -1),
+            thread_order=-1,
+        )
+
+    def task_finished(
+        self,
+        task_id: int,
+        outcome: str,
+        *,
+        frame: FrameType | None,
+        value: Any = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Record a task's end; ``frame`` is its coroutine's (finished) top frame."""
+        line, func, local_values = 0, "", ()
+        if frame is not None:
+            func = frame.f_code.co_qualname
+            line = frame.f_lineno
+            if is_user_file(frame.f_code.co_filename, self.user_files):
+                local_values = render_locals(frame.f_locals)
+        if error is not None:
+            result = render_exception(error)
+            line = _raising_line(error.__traceback__, self.user_files) or line
+        else:
+            result = render_value(value)
+        self.trace.update_task(task_id, outcome=outcome, result=result, line=line, ended_t=self.clock())
+        detail = f"{outcome}: {result}" if outcome != "cancelled" else "cancelled"
+        self.hub.pass_through(
+            Gate(
+                kind=StepKind.TASK_END,
+                task=task_id,
+                thread=threading.current_thread().name,
+                position=Position(line, func, local_values, ""),
+                t=self.clock(),
+                detail=detail,
+            )
+        )
+        self._task_coros.pop(task_id, None)
+        self._task_query.pop(task_id, None)
+
+    # ---------------------------------------------------------------- jobs
+
+    def job_dispatched(self, task_id: int, function: str, executor: str) -> Job:
+        job = Job(id=next(self._job_ids), task=task_id, function=function)
+        self.trace.put_job(
+            JobRecord(
+                id=job.id, task=task_id, function=function, executor=executor, dispatched=self.clock()
+            )
+        )
+        self.event(EventKind.JOB_DISPATCHED, task=task_id, ref=job.id, text=function)
+        return job
+
+    def busy_workers(self) -> tuple[int, ...]:
+        """Idents of worker threads running a job of this run right now."""
+        with self._lock:
+            return tuple(self._busy)
+
+    @contextmanager
+    def running_job(self, job: Job, *, persistent_thread: bool = False) -> Iterator[None]:
+        """Context for a job's run in its worker thread: links queries to the job and task.
+
+        Args:
+            job: the job, as returned by :meth:`job_dispatched`.
+            persistent_thread: the thread outlives the run (a process-wide
+                executor), so teardown must not wait for it to end.
+        """
+        thread = threading.current_thread()
+        ident = thread.ident or 0
+        with self._lock:
+            self.workers.setdefault(ident, (thread, persistent_thread))
+            self._busy.add(ident)
+        self.hub.job_running(job.id)
+        previous = getattr(_job_local, "current", None)
+        _job_local.current = (self, job)
+        with self.guarded("job start"):
+            self.trace.update_job(job.id, thread=thread.name, started=self.clock())
+            self.event(EventKind.JOB_STARTED, task=job.task, ref=job.id, text=job.function)
+        self.call_instruments("worker_job_started")
+        try:
+            yield
+        finally:
+            _job_local.current = previous
+            with self._lock:
+                self._busy.discard(ident)
+            with self.guarded("job end"):
+                self._close_open_query(job)
+                if job.queries or job.rows >= 0:
+                    self.db_gate(StepKind.QUERY_RESULT, job, job.last_query, self._result_text(job))
+                self.trace.update_job(
+                    job.id, finished=self.clock(), rows=job.rows, queries=job.queries
+                )
+                self.event(EventKind.JOB_FINISHED, task=job.task, ref=job.id, text=job.function)
+                if job.last_query > 0:
+                    self._task_query[job.task] = job.last_query
+            self.hub.job_returning(job.id)
+
+    def _result_text(self, job: Job) -> str:
+        if job.rows >= 0:
+            return _rows_text(job.rows) + " read"
+        query = self.trace.queries.get(job.last_query)
+        if query is not None and query.rows >= 0:
+            return _rows_text(query.rows) + " affected"
+        return "done"
+
+    # ---------------------------------------------------------------- queries
+
+    def query_started(self, job: Job, sql: str, source: str) -> int:
+        self._close_open_query(job)
+        query_id = next(self._query_ids)
+        job.queries += 1
+        job.last_query = job.open_query = query_id
+        thread = threading.current_thread().name
+        self.trace.put_query(
+            QueryRecord(
+                id=query_id,
+                task=job.task,
+                job=job.id,
+                orm_function=job.function,
+                sql=sql,
+                thread=thread,
+                source=source,
+                start=self.clock(),
+                latency=self.latency,
+            )
+        )
+        self.event(EventKind.QUERY_STARTED, task=job.task, ref=query_id, text=sql)
+        return query_id
+
+    def query_executed(self, job: Job, query_id: int, rowcount: int) -> None:
+        """The statement ran; ``rowcount`` is rows affected (-1 for a SELECT: rows come later)."""
+        changes: dict[str, Any] = {"end": self.clock()}
+        if rowcount >= 0:
+            changes["rows"] = rowcount
+        self.trace.update_query(query_id, **changes)
+
+    def rows_read(self, job: Job, query_id: int, count: int) -> None:
+        job.rows = max(job.rows, 0) + count
+        query = self.trace.queries.get(query_id)
+        if query is not None:
+            self.trace.update_query(query_id, rows=max(query.rows, 0) + count, end=self.clock())
+
+    def query_failed(self, job: Job, query_id: int, error: BaseException) -> None:
+        job.open_query = -1
+        self.trace.update_query(query_id, end=self.clock(), error=render_exception(error))
+        self.event(EventKind.QUERY_FINISHED, task=job.task, ref=query_id, text=render_exception(error))
+
+    def _close_open_query(self, job: Job) -> None:
+        query_id, job.open_query = job.open_query, -1
+        query = self.trace.queries.get(query_id)
+        if query is None or query.error:
+            return
+        self.trace.update_query(
+            query_id, rows=max(query.rows, 0), end=query.end if query.end >= 0 else self.clock()
+        )
+        self.event(
+            EventKind.QUERY_FINISHED, task=job.task, ref=query_id, text=_rows_text(max(query.rows, 0))
+        )
+
+    def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
+        """Stop the calling worker thread here if the policy holds this gate."""
+        thread = threading.current_thread().name
+        released = threading.Event()
+        gate = Gate(
+            kind=kind,
+            task=job.task,
+            thread=thread,
+            position=self.position_of(job.task),
+            t=self.clock(),
+            query=query_id,
+            detail=detail,
+            thread_order=self.thread_order(thread),
+            release=released.set,
+        )
+        if self.hub.arrive(gate):
+            released.wait()
+
+    def simulate_latency(self) -> None:
+        """Sleep in the DB thread (never the loop); a stop cuts it short."""
+        if self.latency > 0:
+            self.stop_event.wait(self.latency)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.hub.stop()
+
+
+def _rows_text(rows: int) -> str:
+    if rows < 0:
+        return "no rows read"
+    return f"{rows} row" + ("" if rows == 1 else "s")
+
+
+def _raising_line(tb: TracebackType | None, user_files: frozenset[str]) -> int:
+    line = 0
+    while tb is not None:
+        if is_user_file(tb.tb_frame.f_code.co_filename, user_files):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def describe_callable(func: Callable[..., Any]) -> str:
+    """Qualified name of the sync function inside a ``sync_to_async``/``partial`` wrapper."""
+    seen = 0
+    while seen < 8:
+        seen += 1
+        owner = getattr(getattr(func, "func", None), "__self__", None)
+        inner = getattr(owner, "func", None) if owner is not None else None
+        if inner is not None and type(owner).__name__ == "SyncToAsync":
+            func = inner
+            continue
+        if type(func).__name__ == "partial":
+            func = func.func  # type: ignore[attr-defined]
+            continue
+        break
+    method_of = getattr(func, "__func__", None)
+    target = method_of if method_of is not None else func
+    return str(getattr(target, "__qualname__", type(func).__qualname__))

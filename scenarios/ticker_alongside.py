@@ -1,0 +1,30 @@
+"""A ticker keeps ticking while a slow query runs: the event loop is free.
+
+The query runs in a DB thread; the loop is not blocked, so other coroutines
+(here a ticker) keep running. Trace it with `--mode others` to hold the main
+coroutine at each step while the ticker runs free.
+"""
+
+import asyncio
+
+from demo_db.models import User
+
+TITLE = "A ticker keeps ticking while a slow query runs"
+LATENCY_MS = 500
+
+
+async def ticker(stop):
+    ticks = 0
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+        ticks += 1
+    return ticks
+
+
+async def main():
+    stop = asyncio.Event()
+    ticking = asyncio.create_task(ticker(stop), name="ticker")
+    active = await User.objects.filter(active=True).acount()
+    stop.set()
+    ticks = await ticking
+    return active, ticks
