@@ -118,6 +118,16 @@ class DjangoInstrument(Instrument):
         self._connections: list[Any] = []
         self._lock = threading.Lock()
 
+    def run_context_entered(self, tracer: Tracer) -> None:
+        """Point the loop thread's connections at the run's copy too.
+
+        No query can run there (Django refuses in async code), but scenario code
+        may read ``connection.settings_dict["NAME"]``, e.g. to open aiosqlite on
+        the same file.
+        """
+        for alias in connections:
+            self._point_at_run_database(connections[alias])
+
     def worker_job_started(self, tracer: Tracer) -> None:
         for alias in connections:
             connection = connections[alias]

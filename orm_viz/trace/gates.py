@@ -57,6 +57,7 @@ class Gate:
     query: int = -1
     detail: str = ""
     thread_order: int = 0
+    job: int = 0
     release: Callable[[], None] | None = None
     held: bool = False
 
@@ -66,31 +67,39 @@ class Gate:
 
 
 @dataclass(slots=True)
+class _Job:
+    lane: Hashable
+    state: str = "queued"  # queued → running → returning
+    delivered: bool = False  # the loop has its outcome (result, or cancelled under it)
+
+
+@dataclass(slots=True)
 class _SettleState:
-    """What is still moving. Jobs go queued → running (maybe parked) → returning → back."""
+    """What is still moving: the loop, releases on their way, and jobs in other threads."""
 
     loop_idle: bool = False
     kicks_in_flight: int = 0
-    parked: int = 0
-    queued: dict[int, Hashable] = field(default_factory=dict)
-    running: dict[int, Hashable] = field(default_factory=dict)
-    returning: set[int] = field(default_factory=set)
+    parked: set[int] = field(default_factory=set)
+    jobs: dict[int, _Job] = field(default_factory=dict)
     capacity: dict[Hashable, int] = field(default_factory=dict)
 
     def _lane_full(self, lane: Hashable) -> bool:
-        busy = sum(1 for running_lane in self.running.values() if running_lane == lane)
+        busy = sum(1 for job in self.jobs.values() if job.lane == lane and job.state == "running")
         return busy >= self.capacity.get(lane, 1)
 
     @property
     def settled(self) -> bool:
         """Nothing can move without a release: loop idle, every worker parked or blocked."""
-        return (
-            self.loop_idle
-            and self.kicks_in_flight == 0
-            and not self.returning
-            and self.parked == len(self.running)
-            and all(self._lane_full(lane) for lane in self.queued.values())
-        )
+        if not self.loop_idle or self.kicks_in_flight:
+            return False
+        for job_id, job in self.jobs.items():
+            if job.state == "returning":
+                return False
+            if job.state == "running" and job_id not in self.parked:
+                return False
+            if job.state == "queued" and not self._lane_full(job.lane):
+                return False
+        return True
 
 
 @dataclass(slots=True)
@@ -114,10 +123,11 @@ class GateHub:
         with self._cond:
             if not self._holds(gate):
                 self._record_passage(gate)
+                self._cond.notify_all()
                 return False
             gate.held = True
             if gate.on_db_thread:
-                self._settle.parked += 1
+                self._settle.parked.add(gate.job)
             if self.mode is Mode.OTHERS:
                 self._present(gate)
             else:
@@ -195,7 +205,7 @@ class GateHub:
             return
         gate.held = False
         if gate.on_db_thread:
-            self._settle.parked -= 1
+            self._settle.parked.discard(gate.job)
         if gate.release is not None:
             gate.release()
 
@@ -215,15 +225,20 @@ class GateHub:
         db_gates = sorted((g for g in self._incoming if g.on_db_thread), key=lambda g: g.thread_order)
         return loop_gates + db_gates
 
-    def advance(self, timeout: float) -> bool:
+    def advance(self, timeout: float, after: int | None = None) -> bool:
         """Release the current gate and wait for the next step (or the end of the run).
+
+        Args:
+            timeout: seconds to wait.
+            after: wait for a step with a higher index than this (default: the
+                last one recorded when called).
 
         Returns:
             True if a new step was recorded, False on timeout or at the end.
         """
         deadline = time.monotonic() + timeout
         with self._cond:
-            before = self.trace.last_index
+            before = self.trace.last_index if after is None else after
             if self._current is not None:
                 self._release(self._current)
                 self._current = None
@@ -248,8 +263,16 @@ class GateHub:
                 self._cond.wait(remaining)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` holds; it is re-checked on every change and every 20 ms
+        (events are appended without notifying, to keep the hot path cheap)."""
+        deadline = time.monotonic() + timeout
         with self._cond:
-            return self._cond.wait_for(predicate, timeout)
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.02))
+            return True
 
     def set_mode(self, mode: Mode) -> None:
         """Switch mode; gates that no longer hold under the new mode are released."""
@@ -313,29 +336,40 @@ class GateHub:
     def job_queued(self, job: int, lane: Hashable, capacity: int) -> None:
         """On the loop: ``job`` was handed to ``lane`` (an executor with ``capacity`` workers)."""
         with self._cond:
-            self._settle.queued[job] = lane
+            self._settle.jobs[job] = _Job(lane=lane)
             self._settle.capacity[lane] = capacity
 
     def job_running(self, job: int) -> None:
         """In the worker thread: ``job`` started."""
         with self._cond:
-            lane = self._settle.queued.pop(job, None)
-            if lane is not None:
-                self._settle.running[job] = lane
+            state = self._settle.jobs.get(job)
+            if state is not None:
+                state.state = "running"
 
     def job_returning(self, job: int) -> None:
         """In the worker thread: ``job`` is done; its result is on its way to the loop."""
         with self._cond:
-            if self._settle.running.pop(job, None) is not None:
-                self._settle.returning.add(job)
+            state = self._settle.jobs.get(job)
+            if state is not None:
+                if state.delivered:
+                    del self._settle.jobs[job]
+                else:
+                    state.state = "returning"
             self._cond.notify_all()
 
     def job_back(self, job: int) -> None:
-        """On the loop: ``job``'s result (or cancellation) arrived."""
+        """On the loop: ``job``'s result arrived, or its future was cancelled under it.
+
+        A job still running in its thread (its awaiting task was cancelled) keeps
+        its worker busy, so it stays counted until the thread is done with it.
+        """
         with self._cond:
-            self._settle.queued.pop(job, None)
-            self._settle.running.pop(job, None)
-            self._settle.returning.discard(job)
+            state = self._settle.jobs.get(job)
+            if state is not None:
+                if state.state == "running":
+                    state.delivered = True
+                else:
+                    del self._settle.jobs[job]
             self._cond.notify_all()
 
     @property

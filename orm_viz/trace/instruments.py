@@ -21,6 +21,13 @@ class Instrument:
     def run_started(self, tracer: Tracer) -> None:
         """Called on the run thread once, after the loop exists and before any task runs."""
 
+    def run_context_entered(self, tracer: Tracer) -> None:
+        """Called on the loop thread, inside the run's context, just before the scenario starts.
+
+        The scenario's tasks inherit this context, so context-local state set
+        here (a Django connection object in async code) is what they see.
+        """
+
     def worker_job_started(self, tracer: Tracer) -> None:
         """Called in a worker thread before each job the run dispatched to it runs.
 

@@ -114,7 +114,7 @@ class TracedRun:
                 from asgiref.sync import ThreadSensitiveContext
 
                 thread_context = ThreadSensitiveContext()
-                runner.run(thread_context.__aenter__(), context=context)
+                runner.run(self._enter(thread_context), context=context)
                 try:
                     outcome = self._run_scenario(runner, context)
                 finally:
@@ -148,6 +148,10 @@ class TracedRun:
             self.error = error
             return "raised"
         return "returned"
+
+    async def _enter(self, thread_context: Any) -> None:
+        await thread_context.__aenter__()
+        self.tracer.call_instruments("run_context_entered")
 
     async def _close(self, thread_context: Any) -> None:
         for instrument in tuple(self.tracer.instruments):
@@ -243,7 +247,7 @@ class Controller:
     def start(self, timeout: float = 30.0) -> Step | None:
         """Start the run and wait for its first step."""
         self.run.start()
-        self.hub.advance(timeout)
+        self.hub.advance(timeout, after=-1)
         return self.trace.jump(self.trace.first_index)
 
     def step(self, timeout: float = 30.0) -> Step | None:

@@ -356,6 +356,7 @@ class Tracer:
             query=query_id,
             detail=detail,
             thread_order=self.thread_order(thread),
+            job=job.id,
             release=released.set,
         )
         if self.hub.arrive(gate):

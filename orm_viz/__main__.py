@@ -1,0 +1,5 @@
+import sys
+
+from orm_viz.cli import main
+
+sys.exit(main())

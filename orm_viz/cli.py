@@ -1,0 +1,143 @@
+"""Command line: ``orm-viz list`` and ``orm-viz trace TARGET``.
+
+Nothing heavy is imported at module level, so ``orm-viz --help`` is instant;
+Django is configured only when a scenario is loaded. Bad input gets one line
+on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_BAD_INPUT = 2
+EXIT_TIMEOUT = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"orm-viz: {message} (see orm-viz --help)\n")
+
+
+def _fail(message: str) -> int:
+    print(f"orm-viz: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _latency(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--latency takes milliseconds, not {text!r}") from None
+    if not 0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError("--latency must be between 0 and 60000 ms")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="orm-viz",
+        description="Watch real Django async ORM code run, one await at a time.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    commands.add_parser("list", help="list the bundled scenarios")
+
+    trace = commands.add_parser(
+        "trace",
+        help="run a scenario to the end and print its trace",
+        description="Run TARGET under the tracer, on a fresh copy of the demo database, "
+        "and print what happened.",
+    )
+    trace.add_argument(
+        "target", metavar="TARGET", help="a bundled scenario name, or path/to/file.py[:function]"
+    )
+    trace.add_argument("--format", choices=["json"], default="json", help="output format")
+    trace.add_argument(
+        "--latency", type=_latency, default=None, metavar="MS",
+        help="simulated DB latency per query, slept in the DB thread (default: the scenario's)",
+    )
+    trace.add_argument(
+        "--mode", choices=["step", "others", "free"], default="step",
+        help="step: hold every gate (deterministic order); others: hold only the main "
+        "coroutine, the rest run free; free: hold nothing",
+    )
+    trace.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    trace.add_argument(
+        "--timeout", type=float, default=120.0, metavar="S",
+        help="stop the run after S seconds (default 120)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        return _list()
+    if args.command == "trace":
+        return _trace(args)
+    parser.print_help()
+    print("\nBundled scenarios:")
+    _list()
+    return 0
+
+
+def _list() -> int:
+    from orm_viz.scenarios import bundled_titles
+
+    rows = bundled_titles()
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, title in rows:
+        print(f"  {name:<{width}}  {title}")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    import time
+
+    from orm_viz.db.demo import DemoDatabaseError
+    from orm_viz.scenarios import ScenarioError, load
+    from orm_viz.trace import Mode
+    from orm_viz.trace.export import dumps
+
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        return _fail(f"--output {output} is a directory")
+    try:
+        scenario = load(args.target)
+        from orm_viz.session import start_scenario_run
+
+        controller = start_scenario_run(scenario, mode=Mode(args.mode), latency_ms=args.latency)
+    except (ScenarioError, DemoDatabaseError) as error:
+        return _fail(str(error))
+    deadline = time.monotonic() + args.timeout
+    try:
+        while not controller.finished and time.monotonic() < deadline:
+            controller.step(timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        stopped_cleanly = controller.stop()
+    status = 0
+    if not controller.trace.finished or controller.trace.outcome == "stopped":
+        print(f"orm-viz: {scenario.name} did not finish within {args.timeout:g} s; "
+              "the trace so far was printed", file=sys.stderr)
+        status = EXIT_TIMEOUT
+    if not stopped_cleanly:
+        print("orm-viz: a thread of the run could not be stopped (blocked in a C call)",
+              file=sys.stderr)
+    text = dumps(controller.trace)
+    if output is not None:
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            return _fail(f"cannot write {output}: {error.strerror}")
+    else:
+        sys.stdout.write(text + "\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Traces as versioned JSON (documented in ``docs/trace-format.md``), and back.
+
+JSON only, never pickle. Loading validates the version, the required fields,
+their types and sizes, so a hostile or damaged file gives one clear error
+(:class:`TraceFormatError`) instead of a crash deep inside a view.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from orm_viz.trace.records import (
+    Event,
+    EventKind,
+    JobRecord,
+    QueryRecord,
+    Step,
+    StepKind,
+    TaskRecord,
+)
+from orm_viz.trace.store import ScenarioInfo, Trace
+
+FORMAT_NAME = "orm-viz-trace"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_STRING = 1_000_000
+MAX_ITEMS = 2_000_000
+
+
+class TraceFormatError(ValueError):
+    """A saved trace that cannot be loaded; the message is one line."""
+
+
+def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    """The whole trace as plain JSON-ready data."""
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "scenario": asdict(trace.scenario),
+        "environment": dict(trace.environment),
+        "settings": dict(trace.settings),
+        "outcome": trace.outcome,
+        "finished": trace.finished,
+        "dropped_steps": trace.dropped_steps,
+        "dropped_events": trace.dropped_events,
+        "steps": [_step_to_dict(step) for step in trace.iter_steps()],
+        "events": [asdict(event) for event in tuple(trace.events)],
+        "tasks": [asdict(task) for task in trace.tasks.values()],
+        "jobs": [asdict(job) for job in trace.jobs.values()],
+        "queries": [asdict(query) for query in trace.queries.values()],
+    }
+
+
+def _step_to_dict(step: Step) -> dict[str, Any]:
+    data = asdict(step)
+    data["locals"] = [list(pair) for pair in step.locals]
+    return data
+
+
+def dumps(trace: Trace, *, indent: int | None = 1) -> str:
+    return json.dumps(trace_to_dict(trace), indent=indent, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_path(path: str | Path) -> Trace:
+    """Read a saved trace file.
+
+    Raises:
+        TraceFormatError: unreadable, too large, not JSON, or not a valid trace.
+    """
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except OSError as error:
+        raise TraceFormatError(f"cannot read {file}: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise TraceFormatError(f"{file} is {size} bytes; saved traces are at most {MAX_FILE_BYTES}")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TraceFormatError(f"cannot read {file}: {error}") from None
+    return loads(text)
+
+
+def loads(text: str) -> Trace:
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise TraceFormatError("not a trace: JSON nested too deeply") from None
+    except json.JSONDecodeError as error:
+        raise TraceFormatError(f"not JSON: {error.msg} at line {error.lineno}") from None
+    return trace_from_dict(data)
+
+
+def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise TraceFormatError(f"not a valid trace: {where} has no {key!r}")
+    value = data[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise TraceFormatError(
+            f"not a valid trace: {where}.{key} should be {expected}, not {type(value).__name__}"
+        )
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        raise TraceFormatError(f"not a valid trace: {where}.{key} is longer than {MAX_STRING}")
+    if isinstance(value, list) and len(value) > MAX_ITEMS:
+        raise TraceFormatError(f"not a valid trace: {where}.{key} has more than {MAX_ITEMS} items")
+    return value
+
+
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+}
+
+
+def _record(cls: type, data: Any, where: str, enums: dict[str, type] | None = None) -> Any:
+    values: dict[str, Any] = {}
+    for item in fields(cls):
+        type_name = str(item.type)
+        if item.name == "locals":
+            pairs = _require(data, "locals", list, where)
+            checked = []
+            for pair in pairs:
+                if (
+                    not isinstance(pair, list)
+                    or len(pair) != 2
+                    or not all(isinstance(x, str) and len(x) <= MAX_STRING for x in pair)
+                ):
+                    raise TraceFormatError(f"not a valid trace: {where}.locals holds a bad pair")
+                checked.append((pair[0], pair[1]))
+            values["locals"] = tuple(checked)
+            continue
+        if enums and item.name in enums:
+            raw = _require(data, item.name, str, where)
+            try:
+                values[item.name] = enums[item.name](raw)
+            except ValueError:
+                raise TraceFormatError(
+                    f"not a valid trace: {where}.{item.name} {raw[:40]!r} is unknown"
+                ) from None
+            continue
+        kind = _FIELD_TYPES.get(type_name, str)
+        values[item.name] = _require(data, item.name, kind, where)
+    return cls(**values)
+
+
+def trace_from_dict(data: Any) -> Trace:
+    """Build a Trace from loaded JSON, validating as it goes."""
+    if not isinstance(data, dict):
+        raise TraceFormatError("not a trace: the top level is not an object")
+    if data.get("format") != FORMAT_NAME:
+        raise TraceFormatError(f"not an orm-viz trace (format should be {FORMAT_NAME!r})")
+    version = data.get("version")
+    if version != FORMAT_VERSION:
+        raise TraceFormatError(
+            f"unsupported trace version {str(version)[:20]}; this orm-viz reads version "
+            f"{FORMAT_VERSION}"
+        )
+    scenario = _record(ScenarioInfo, _require(data, "scenario", dict, "trace"), "scenario")
+    environment = _require(data, "environment", dict, "trace")
+    settings = _require(data, "settings", dict, "trace")
+    trace = Trace(
+        scenario=scenario,
+        environment={str(k)[:100]: str(v)[:200] for k, v in environment.items()},
+        max_steps=max(1, len(_require(data, "steps", list, "trace"))),
+    )
+    trace.settings.update({str(k)[:100]: v for k, v in settings.items() if _scalar(v)})
+    for i, item in enumerate(data["steps"]):
+        step = _record(Step, item, f"steps[{i}]", {"kind": StepKind})
+        trace.steps.append(step)
+    trace.dropped_steps = _require(data, "dropped_steps", int, "trace")
+    if trace.steps and trace.steps[0].index != trace.dropped_steps:
+        raise TraceFormatError("not a valid trace: step indices do not follow dropped_steps")
+    for i, item in enumerate(_require(data, "events", list, "trace")):
+        trace.events.append(_record(Event, item, f"events[{i}]", {"kind": EventKind}))
+    trace.dropped_events = _require(data, "dropped_events", int, "trace")
+    for i, item in enumerate(_require(data, "tasks", list, "trace")):
+        task = _record(TaskRecord, item, f"tasks[{i}]")
+        trace.tasks[task.id] = task
+    for i, item in enumerate(_require(data, "jobs", list, "trace")):
+        job = _record(JobRecord, item, f"jobs[{i}]")
+        trace.jobs[job.id] = job
+    for i, item in enumerate(_require(data, "queries", list, "trace")):
+        query = _record(QueryRecord, item, f"queries[{i}]")
+        trace.queries[query.id] = query
+    trace.outcome = _require(data, "outcome", str, "trace")[:200]
+    trace.finished = bool(_require(data, "finished", bool, "trace"))
+    trace.cursor = trace.first_index if trace.steps else -1
+    return trace
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or (isinstance(value, str | int | float | bool) and len(str(value)) < 1000)
