@@ -189,7 +189,11 @@ class TracingLoop(asyncio.SelectorEventLoop):
 
     def _make_task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
         tracer = self.tracer
-        if tracer.phase is not Phase.SCENARIO or isinstance(coro, CoroutineProxy):
+        if (
+            tracer.phase is not Phase.SCENARIO
+            or isinstance(coro, CoroutineProxy)
+            or _is_loop_housekeeping(coro)
+        ):
             return asyncio.Task(coro, loop=loop, **kwargs)
         parent = asyncio.current_task(loop)
         parent_id = getattr(getattr(parent, "get_coro", lambda: None)(), "_task_id", 0)
@@ -199,6 +203,13 @@ class TracingLoop(asyncio.SelectorEventLoop):
             tracer.report_error("task factory", error)
             return asyncio.Task(coro, loop=loop, **kwargs)
         return asyncio.Task(CoroutineProxy(coro, tracer, task_id), loop=loop, **kwargs)
+
+    def close(self) -> None:
+        super().close()
+        trace = self.tracer.trace
+        if not trace.finished and self.tracer.hub.mode is Mode.FREE:
+            main = trace.tasks.get(1)
+            trace.finish(main.outcome if main is not None else "closed")
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
         tracer = self.tracer
@@ -224,6 +235,16 @@ class TracingLoop(asyncio.SelectorEventLoop):
             capacity,
             lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
         )
+
+
+_LOOP_HOUSEKEEPING_FILE = os.path.join(os.path.dirname(asyncio.__file__), "base_events.py")
+
+
+def _is_loop_housekeeping(coro: Any) -> bool:
+    """The loop's own coroutines (``shutdown_asyncgens``, ``shutdown_default_executor``),
+    which ``asyncio.Runner`` runs as tasks when it closes: not the user's tasks."""
+    code = getattr(coro, "cr_code", None)
+    return code is not None and code.co_filename == _LOOP_HOUSEKEEPING_FILE
 
 
 def track_job(hub: GateHub, job: int, lane: Any, capacity: int, submit: Callable[[], Any]) -> Any:

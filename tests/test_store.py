@@ -1,0 +1,49 @@
+"""The Trace store: bounded, with a cursor, never losing steps silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from orm_viz.trace import ScenarioInfo, Step, StepKind, Trace
+
+
+def make_trace(max_steps: int) -> Trace:
+    return Trace(scenario=ScenarioInfo("t", "", "", ""), max_steps=max_steps)
+
+
+def add(trace: Trace, count: int) -> None:
+    for _ in range(count):
+        trace.add_step(
+            lambda i: Step(i, StepKind.TASK_RESUME, 1, "loop", i, "f", (), "", -1, 0.0, True)
+        )
+
+
+def test_a_full_trace_drops_its_earliest_steps_and_counts_them() -> None:
+    trace = make_trace(max_steps=10)
+    add(trace, 25)
+    assert trace.dropped_steps == 15
+    assert len(trace) == 25
+    assert trace.first_index == 15 and trace.last_index == 24
+    assert trace.step(15).index == 15
+    with pytest.raises(IndexError, match="dropped"):
+        trace.step(3)
+
+
+def test_stepping_back_from_the_first_step_stays_there() -> None:
+    trace = make_trace(max_steps=100)
+    add(trace, 3)
+    trace.jump(0)
+    assert trace.back().index == 0
+    assert trace.forward().index == 1
+    assert trace.jump(99).index == 2
+    assert trace.forward().index == 2
+    assert trace.at_frontier
+
+
+def test_the_cursor_never_points_at_a_dropped_step() -> None:
+    trace = make_trace(max_steps=5)
+    add(trace, 5)
+    trace.jump(0)
+    add(trace, 3)
+    assert trace.cursor == trace.first_index == 3
+    assert trace.current.index == 3
