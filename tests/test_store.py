@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orm_viz.trace import ScenarioInfo, Step, StepKind, Trace
+from orm_viz.trace import ScenarioInfo, StepKind, Trace
 
 
 def make_trace(max_steps: int) -> Trace:
@@ -13,9 +13,7 @@ def make_trace(max_steps: int) -> Trace:
 
 def add(trace: Trace, count: int) -> None:
     for _ in range(count):
-        trace.add_step(
-            lambda i: Step(i, StepKind.TASK_RESUME, 1, "loop", i, "f", (), "", -1, 0.0, True)
-        )
+        trace.append_step(StepKind.TASK_RESUME, 1, "loop", 7, "f", (), (), -1, 0.0, True, "")
 
 
 def test_a_full_trace_drops_its_earliest_steps_and_counts_them() -> None:

@@ -21,6 +21,7 @@ from orm_viz.trace.records import (
     StepKind,
     TaskRecord,
 )
+from orm_viz.trace.render import Rendered
 from orm_viz.trace.store import ScenarioInfo, Trace
 
 FORMAT_NAME = "orm-viz-trace"
@@ -47,7 +48,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "dropped_steps": trace.dropped_steps,
         "dropped_events": trace.dropped_events,
         "steps": [_step_to_dict(step) for step in trace.iter_steps()],
-        "events": [asdict(event) for event in tuple(trace.events)],
+        "events": [event._asdict() for event in tuple(trace.events)],
         "tasks": [asdict(task) for task in trace.tasks.values()],
         "jobs": [asdict(job) for job in trace.jobs.values()],
         "queries": [asdict(query) for query in trace.queries.values()],
@@ -55,8 +56,10 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
 
 
 def _step_to_dict(step: Step) -> dict[str, Any]:
-    data = asdict(step)
+    data = step._asdict()
+    del data["captured_locals"], data["captured_chain"]
     data["locals"] = [list(pair) for pair in step.locals]
+    data["chain"] = step.chain
     return data
 
 
@@ -115,42 +118,50 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
     return value
 
 
-_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
-    "int": int,
-    "float": float,
-    "str": str,
+_TYPES: dict[Any, type | tuple[type, ...]] = {
+    int: int, float: float, str: str, bool: bool, "int": int, "float": float, "str": str,
     "bool": bool,
 }
 
 
+def _field_specs(cls: type) -> list[tuple[str, Any]]:
+    """(name, type) of a record class: a dataclass or a NamedTuple."""
+    if hasattr(cls, "_fields"):
+        return list(cls.__annotations__.items())
+    return [(item.name, item.type) for item in fields(cls)]
+
+
+def _locals_pairs(data: Any, where: str) -> tuple[tuple[str, Rendered], ...]:
+    pairs = _require(data, "locals", list, where)
+    checked = []
+    for pair in pairs:
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(x, str) and len(x) <= MAX_STRING for x in pair)
+        ):
+            raise TraceFormatError(f"not a valid trace: {where}.locals holds a bad pair")
+        checked.append((pair[0], Rendered(pair[1])))
+    return tuple(checked)
+
+
 def _record(cls: type, data: Any, where: str, enums: dict[str, type] | None = None) -> Any:
+    if not isinstance(data, dict):
+        raise TraceFormatError(f"not a valid trace: {where} is not an object")
     values: dict[str, Any] = {}
-    for item in fields(cls):
-        type_name = str(item.type)
-        if item.name == "locals":
-            pairs = _require(data, "locals", list, where)
-            checked = []
-            for pair in pairs:
-                if (
-                    not isinstance(pair, list)
-                    or len(pair) != 2
-                    or not all(isinstance(x, str) and len(x) <= MAX_STRING for x in pair)
-                ):
-                    raise TraceFormatError(f"not a valid trace: {where}.locals holds a bad pair")
-                checked.append((pair[0], pair[1]))
-            values["locals"] = tuple(checked)
-            continue
-        if enums and item.name in enums:
-            raw = _require(data, item.name, str, where)
+    for name, annotation in _field_specs(cls):
+        if name == "captured_locals":
+            values[name] = _locals_pairs(data, where)
+        elif name == "captured_chain":
+            values[name] = (Rendered(_require(data, "chain", str, where)),)
+        elif enums and name in enums:
+            raw = _require(data, name, str, where)
             try:
-                values[item.name] = enums[item.name](raw)
+                values[name] = enums[name](raw)
             except ValueError:
-                raise TraceFormatError(
-                    f"not a valid trace: {where}.{item.name} {raw[:40]!r} is unknown"
-                ) from None
-            continue
-        kind = _FIELD_TYPES.get(type_name, str)
-        values[item.name] = _require(data, item.name, kind, where)
+                raise TraceFormatError(f"not a valid trace: {where}.{name} {raw[:40]!r} is unknown") from None
+        else:
+            values[name] = _require(data, name, _TYPES.get(annotation, str), where)
     return cls(**values)
 
 
@@ -175,12 +186,11 @@ def trace_from_dict(data: Any) -> Trace:
         max_steps=max(1, len(_require(data, "steps", list, "trace"))),
     )
     trace.settings.update({str(k)[:100]: v for k, v in settings.items() if _scalar(v)})
-    for i, item in enumerate(data["steps"]):
-        step = _record(Step, item, f"steps[{i}]", {"kind": StepKind})
-        trace.steps.append(step)
-    trace.dropped_steps = _require(data, "dropped_steps", int, "trace")
-    if trace.steps and trace.steps[0].index != trace.dropped_steps:
+    steps = [_record(Step, item, f"steps[{i}]", {"kind": StepKind}) for i, item in enumerate(data["steps"])]
+    dropped = _require(data, "dropped_steps", int, "trace")
+    if any(step.index != dropped + i for i, step in enumerate(steps)):
         raise TraceFormatError("not a valid trace: step indices do not follow dropped_steps")
+    trace.load_steps(steps, dropped)
     for i, item in enumerate(_require(data, "events", list, "trace")):
         trace.events.append(_record(Event, item, f"events[{i}]", {"kind": EventKind}))
     trace.dropped_events = _require(data, "dropped_events", int, "trace")
@@ -195,7 +205,7 @@ def trace_from_dict(data: Any) -> Trace:
         trace.queries[query.id] = query
     trace.outcome = _require(data, "outcome", str, "trace")[:200]
     trace.finished = bool(_require(data, "finished", bool, "trace"))
-    trace.cursor = trace.first_index if trace.steps else -1
+    trace.cursor = trace.first_index if len(trace) else -1
     return trace
 
 

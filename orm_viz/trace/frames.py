@@ -1,8 +1,9 @@
 """Read where a suspended task is: its await chain and its innermost user frame.
 
-Walks ``cr_await`` / ``gi_yieldfrom`` / ``ag_await`` from the task's coroutine
-down to the object the task is really waiting on. Nothing is called on the
-objects in the chain; only frame and code attributes are read.
+Walks ``cr_await`` / ``gi_yieldfrom`` from the task's coroutine down to the
+object the task is really waiting on. Nothing is called on the objects in the
+chain; only frame and code attributes are read. This runs once per await in
+free mode, so it captures (cheaply) and leaves rendering to whoever reads.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import functools
 import os
 import sys
 import sysconfig
-from dataclasses import dataclass
-from types import FrameType
-from typing import Any
+import types
+from typing import Any, NamedTuple
 
-from orm_viz.trace.render import render_locals
+from orm_viz.trace.render import capture_locals
 
 _CHAIN_LIMIT = 12
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +27,8 @@ _LIBRARY_DIRS = tuple(
     }
     | {_PACKAGE_DIR}
 )
+_COROUTINE = types.CoroutineType
+_GENERATOR = types.GeneratorType
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,88 +46,74 @@ def is_user_file(filename: str, user_files: frozenset[str]) -> bool:
     return filename in user_files if user_files else looks_like_user_code(filename)
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a task is, read from its coroutine chain.
+class UserCode:
+    """Answers "is this code object user code?" once per code object."""
+
+    def __init__(self, user_files: frozenset[str]) -> None:
+        self.user_files = user_files
+        # id(code) -> (code, answer); holding the code keeps its id from being reused.
+        self.known: dict[int, tuple[types.CodeType, bool]] = {}
+
+    def learn(self, code: types.CodeType) -> tuple[types.CodeType, bool]:
+        entry = (code, is_user_file(code.co_filename, self.user_files))
+        self.known[id(code)] = entry
+        return entry
+
+    def __call__(self, code: types.CodeType) -> bool:
+        entry = self.known.get(id(code))
+        return (entry or self.learn(code))[1]
+
+
+class Position(NamedTuple):
+    """Where a task is, captured from its coroutine chain (a tuple: made once per await).
 
     Attributes:
-        line: line of the innermost frame in a user file (0 if none).
+        line: line of the innermost frame in user code (0 if none).
         func: qualified name of that frame's function.
-        locals: rendered locals of the innermost user *function* frame
+        locals: captured locals of the innermost user *function* frame
             (comprehension frames are skipped so the tracker shows the variables
-            the user wrote).
-        chain: "outer → inner → awaited object" summary.
+            the user wrote); render with ``render_captured_locals``.
+        chain: code objects and labels, outermost first; render with ``render_chain``.
     """
 
     line: int
     func: str
-    locals: tuple[tuple[str, str], ...]
-    chain: str
+    locals: tuple[tuple[str, Any], ...]
+    chain: tuple[Any, ...]
 
 
-def _frame_of(obj: Any) -> FrameType | None:
-    for attr in ("cr_frame", "gi_frame", "ag_frame"):
-        frame = getattr(type(obj), attr, None)
-        if frame is not None:
-            value: FrameType | None = getattr(obj, attr)
-            return value
-    return None
+def read_position(coro: Any, is_user: UserCode, fallback_line: int = 0) -> Position:
+    """Capture where ``coro`` (a task's coroutine, not a proxy) is suspended. Never raises."""
+    return Position._make(capture_position(coro, is_user, fallback_line))
 
 
-def _awaited_by(obj: Any) -> Any:
-    for attr in ("cr_await", "gi_yieldfrom", "ag_await"):
-        if getattr(type(obj), attr, None) is not None:
-            return getattr(obj, attr)
-    return None
-
-
-def _label(obj: Any) -> str:
-    qualname = getattr(type(obj), "__qualname__", "?")
-    if _frame_of(obj) is not None or qualname in ("coroutine", "generator", "async_generator"):
-        return str(getattr(obj, "__qualname__", qualname))
-    if "Task" in qualname or "Future" in qualname:
-        return qualname.rsplit(".", 1)[-1]
-    return qualname
-
-
-def read_position(coro: Any, user_files: frozenset[str], fallback_line: int = 0) -> Position:
-    """Describe where ``coro`` (a task's coroutine) is suspended.
-
-    Args:
-        coro: the coroutine the task runs (not a proxy).
-        user_files: absolute filenames counted as user code.
-        fallback_line: line to report when no user frame is on the chain
-            (e.g. the ``def`` line of a coroutine that has not started).
-
-    Returns:
-        The position; never raises.
-    """
-    labels: list[str] = []
+def capture_position(
+    coro: Any, is_user: UserCode, fallback_line: int = 0
+) -> tuple[int, str, tuple[tuple[str, Any], ...], tuple[Any, ...]]:
+    """:func:`read_position` as a plain tuple: the per-await hot path, kept lean on purpose."""
+    chain: list[Any] = []
     line, func = 0, ""
-    locals_frame: FrameType | None = None
-    first_frame: FrameType | None = None
+    locals_frame = None
+    known = is_user.known
     obj = coro
     for _ in range(_CHAIN_LIMIT):
-        if obj is None:
+        kind = type(obj)
+        if kind is _COROUTINE:
+            frame, code, awaited = obj.cr_frame, obj.cr_code, obj.cr_await
+        elif kind is _GENERATOR:
+            frame, code, awaited = obj.gi_frame, obj.gi_code, obj.gi_yieldfrom
+        else:
+            if obj is not None:
+                chain.append(kind.__name__)
             break
-        labels.append(_label(obj))
-        frame = _frame_of(obj)
-        if frame is not None:
-            first_frame = first_frame or frame
-            code = frame.f_code
-            if is_user_file(code.co_filename, user_files):
-                line, func = frame.f_lineno, code.co_qualname
-                if not code.co_name.startswith("<"):
-                    locals_frame = frame
-        obj = _awaited_by(obj)
-    if not line:
-        line = fallback_line
-        if first_frame is not None and is_user_file(first_frame.f_code.co_filename, user_files):
-            line = first_frame.f_lineno
-    if locals_frame is None and first_frame is not None:
-        code = first_frame.f_code
-        if is_user_file(code.co_filename, user_files):
-            locals_frame = first_frame
-            func = func or code.co_qualname
-    rendered = render_locals(locals_frame.f_locals) if locals_frame is not None else ()
-    return Position(line=line, func=func, locals=rendered, chain=" → ".join(labels))
+        chain.append(code)
+        entry = known.get(id(code))
+        if entry is None:
+            entry = is_user.learn(code)
+        if entry[1] and frame is not None:
+            line, func = frame.f_lineno, code.co_qualname
+            if code.co_name[0] != "<":
+                locals_frame = frame
+        obj = awaited
+    captured = capture_locals(locals_frame.f_locals) if locals_frame is not None else ()
+    return line or fallback_line, func, captured, tuple(chain)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from orm_viz.trace.frames import Position
-from orm_viz.trace.records import Event, EventKind, Step, StepKind
+from orm_viz.trace.records import Event, EventKind, StepKind
 from orm_viz.trace.store import Trace
 
 
@@ -115,6 +115,11 @@ class GateHub:
     _pending: list[Gate] = field(default_factory=list)
     _current: Gate | None = None
     _settle: _SettleState = field(default_factory=_SettleState)
+    never_holds: bool = False  # free / continue / stopping: the fast path (kept by _mode_changed)
+    tracks_settling: bool = False  # step / play: step order waits for the run to settle
+
+    def __post_init__(self) -> None:
+        self._mode_changed()
 
     # ------------------------------------------------------------ arrivals
 
@@ -175,23 +180,20 @@ class GateHub:
                 )
             )
 
-    def _record_step(self, gate: Gate, *, paused: bool) -> Step:
+    def _record_step(self, gate: Gate, *, paused: bool) -> int:
         position = gate.position
-        return self.trace.add_step(
-            lambda index: Step(
-                index=index,
-                kind=gate.kind,
-                task=gate.task,
-                thread=gate.thread,
-                line=position.line,
-                func=position.func,
-                locals=position.locals,
-                chain=position.chain,
-                query=gate.query,
-                t=gate.t,
-                paused=paused,
-                detail=gate.detail,
-            )
+        return self.trace.append_step(
+            gate.kind,
+            gate.task,
+            gate.thread,
+            position.line,
+            position.func,
+            position.locals,
+            position.chain,
+            gate.query,
+            gate.t,
+            paused,
+            gate.detail,
         )
 
     def _present(self, gate: Gate) -> None:
@@ -260,7 +262,8 @@ class GateHub:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._cond.wait(remaining)
+                # Steps recorded on the fast path do not notify; look again every 20 ms.
+                self._cond.wait(min(remaining, 0.02))
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``predicate()`` holds; it is re-checked on every change and every 20 ms
@@ -278,6 +281,7 @@ class GateHub:
         """Switch mode; gates that no longer hold under the new mode are released."""
         with self._cond:
             self.mode = mode
+            self._mode_changed()
             self._reapply_policy()
 
     def set_focus(self, task: int) -> None:
@@ -305,6 +309,7 @@ class GateHub:
         """Release everything and never hold again."""
         with self._cond:
             self.stopping = True
+            self._mode_changed()
             self._release_all()
             self._cond.notify_all()
 
@@ -314,9 +319,11 @@ class GateHub:
 
     # ------------------------------------------------------------ settling
 
-    @property
-    def tracks_settling(self) -> bool:
-        return self.mode in (Mode.STEP, Mode.PLAY) and not self.stopping
+    def _mode_changed(self) -> None:
+        # Plain attributes, read on every await / loop iteration (no property calls there).
+        holding = not self.stopping and self.mode in HOLDING_MODES
+        self.never_holds = not holding
+        self.tracks_settling = holding and self.mode is not Mode.OTHERS
 
     def loop_idle(self, idle: bool) -> None:
         with self._cond:

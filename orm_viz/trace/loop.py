@@ -21,6 +21,7 @@ import collections.abc
 import os
 import selectors
 import sys
+import threading
 import time
 from collections.abc import Callable, Generator
 from typing import Any
@@ -63,13 +64,26 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
     def send(self, value: Any) -> Any:
         if self._gate is not None:
             self._gate, value, self._stash = None, self._stash, None
+        elif self._tracer.hub.never_holds:
+            self._tracer.record_free_step(self._task_id, self._coro, self._started)
+            self._started = True
         else:
             gate = self._maybe_hold()
             self._started = True
             if gate is not None:
                 self._gate, self._stash = gate, value
                 return gate
-        return self._forward(self._coro.send, value)
+        try:
+            return self._coro.send(value)
+        except StopIteration as stop:
+            self._finished("returned", value=stop.value)
+            raise
+        except asyncio.CancelledError as error:
+            self._finished("cancelled", error=error)
+            raise
+        except BaseException as error:
+            self._finished("raised", error=error)
+            raise
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
         # Cancellation (or anything thrown) while paused lands here: the gate is moot.
@@ -147,20 +161,21 @@ class _WatchedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
         tracer = self.tracer
         if tracer is None:
             return super().select(timeout)  # type: ignore[no-any-return]
-        now = time.perf_counter()
-        busy = now - self._busy_since
+        busy = time.perf_counter() - self._busy_since
         if busy >= LOOP_BLOCK_THRESHOLD and tracer.phase is Phase.SCENARIO:
             with tracer.guarded("loop block"):
                 tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
-        tracks = tracer.hub.tracks_settling and timeout != 0
-        if tracks:
-            tracer.hub.loop_idle(True)
-        try:
-            return super().select(timeout)  # type: ignore[no-any-return]
-        finally:
-            if tracks:
-                tracer.hub.loop_idle(False)
-            self._busy_since = time.perf_counter()
+        hub = tracer.hub
+        if hub.tracks_settling and timeout != 0:
+            hub.loop_idle(True)
+            try:
+                return super().select(timeout)  # type: ignore[no-any-return]
+            finally:
+                hub.loop_idle(False)
+                self._busy_since = time.perf_counter()
+        ready = super().select(timeout)
+        self._busy_since = time.perf_counter()
+        return ready  # type: ignore[no-any-return]
 
 
 class TracingLoop(asyncio.SelectorEventLoop):
@@ -179,6 +194,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
             trace = Trace(scenario=info)
             tracer = Tracer(trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE))
         self.tracer = tracer
+        tracer.loop_thread = threading.current_thread().name
         selector.tracer = tracer
         self.set_task_factory(self._make_task)  # type: ignore[arg-type]
         tracer.call_instruments("run_started")

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from orm_viz.trace.render import render_captured_locals, render_chain
 
 
 class StepKind(enum.StrEnum):
@@ -36,9 +39,13 @@ class EventKind(enum.StrEnum):
     RECORDER_ERROR = "recorder_error"  # the tracer itself failed; reported, never raised
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One stop at a gate, or a task's end.
+
+    A tuple, so it is immutable and cheap to record (free mode records one per
+    await). Locals and the await chain are captured at the stop but rendered
+    when read: values that cannot change later (numbers, strings, None) are
+    kept as they are; anything mutable was rendered at capture time.
 
     Attributes:
         index: absolute position in the run (stays valid after early steps are dropped).
@@ -47,12 +54,12 @@ class Step:
         thread: name of the thread that stopped (the loop thread, or a DB thread).
         line: source line of the task's innermost frame in user code (0 if unknown).
         func: qualified name of that frame's function.
-        locals: (name, rendered value) pairs of that frame, captured at the stop.
-        chain: the await chain, outermost first, e.g. "get_users → QuerySet.acount → Future".
+        captured_locals: (name, value) pairs of that frame; see :attr:`locals`.
+        captured_chain: the await chain as code objects / labels; see :attr:`chain`.
         query: id of the query in flight for this step's task, or -1.
         t: seconds since the run started when the gate was reached.
         paused: whether execution really stopped here (False in free / continue mode).
-        detail: short extra text (a task's outcome, an exception, the returned value).
+        detail: short extra text (a task's outcome, an exception, rows read).
     """
 
     index: int
@@ -61,16 +68,25 @@ class Step:
     thread: str
     line: int
     func: str
-    locals: tuple[tuple[str, str], ...]
-    chain: str
+    captured_locals: tuple[tuple[str, Any], ...]
+    captured_chain: tuple[Any, ...]
     query: int
     t: float
     paused: bool
     detail: str = ""
 
+    @property
+    def locals(self) -> tuple[tuple[str, str], ...]:
+        """(name, rendered value) pairs, as they were at this step."""
+        return render_captured_locals(self.captured_locals)
 
-@dataclass(frozen=True, slots=True)
-class Event:
+    @property
+    def chain(self) -> str:
+        """The await chain, outermost first, e.g. "get_users → QuerySet.acount → Future"."""
+        return render_chain(self.captured_chain)
+
+
+class Event(NamedTuple):
     """Something observed between steps.
 
     Attributes:

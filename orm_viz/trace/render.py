@@ -274,10 +274,48 @@ def render_value(value: Any, depth: int = 0) -> str:
     return f"<{kind.__qualname__} object>"
 
 
-def render_locals(frame_locals: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Render a frame's locals, skipping compiler-made names like ``.0``."""
+class Rendered(str):
+    """Text already rendered at capture time (shown as is, never re-rendered)."""
+
+    __slots__ = ()
+
+
+# Values that cannot change after capture: kept as they are, rendered when shown.
+KEPT_AS_IS = frozenset({int, float, bool, str, bytes, complex, type(None)})
+
+
+def capture_locals(frame_locals: Any) -> tuple[tuple[str, Any], ...]:
+    """Snapshot a frame's locals: immutable values by reference, the rest rendered now."""
+    items = tuple(frame_locals.items())
+    for _, value in items:
+        if type(value) not in KEPT_AS_IS:
+            return tuple(
+                (name, value if type(value) in KEPT_AS_IS else Rendered(render_value(value)))
+                for name, value in items
+            )
+    return items
+
+
+def render_captured_locals(captured: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, str], ...]:
+    """Render a :func:`capture_locals` snapshot, skipping compiler-made names like ``.0``."""
     return tuple(
-        (name, render_value(value))
-        for name, value in frame_locals.items()
+        (name, value if type(value) is Rendered else render_value(value))
+        for name, value in captured
         if not name.startswith((".", "__"))
+    )
+
+
+def render_locals(frame_locals: Any) -> tuple[tuple[str, str], ...]:
+    """Render a frame's locals now (for values about to change or disappear)."""
+    return render_captured_locals(capture_locals(frame_locals))
+
+
+_CHAIN_LABELS = {"FutureIter": "Future", "_GatheringFuture": "gather"}
+
+
+def render_chain(captured: tuple[Any, ...]) -> str:
+    """Render an await chain captured as code objects (shown by qualified name) and labels."""
+    return " → ".join(
+        item.co_qualname if type(item) is types.CodeType else _CHAIN_LABELS.get(item, item)
+        for item in captured
     )

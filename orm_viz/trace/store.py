@@ -9,15 +9,24 @@ silently shifting every later index.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orm_viz.trace.records import Event, JobRecord, QueryRecord, Step, TaskRecord
 
 DEFAULT_MAX_STEPS = 250_000
+
+
+_new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+
+
+def _event_step(event: Event) -> int:
+    return event.step
+
 DEFAULT_MAX_EVENTS = 1_000_000
 
 
@@ -45,7 +54,9 @@ class Trace:
     environment: dict[str, str] = field(default_factory=dict)
     max_steps: int = DEFAULT_MAX_STEPS
     max_events: int = DEFAULT_MAX_EVENTS
-    steps: deque[Step] = field(init=False)
+    # Raw step fields, without the index (implied by position): appending a tuple
+    # is the cheapest thing the per-await hot path can do. Read through step()/iter_steps().
+    _steps: deque[tuple[Any, ...]] = field(init=False, repr=False)
     events: deque[Event] = field(init=False)
     tasks: dict[int, TaskRecord] = field(default_factory=dict)
     jobs: dict[int, JobRecord] = field(default_factory=dict)
@@ -57,25 +68,29 @@ class Trace:
     settings: dict[str, Any] = field(default_factory=dict)
     cursor: int = -1
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _listeners: list[Callable[[Trace], None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self.steps = deque(maxlen=self.max_steps)
+        self._steps = deque(maxlen=self.max_steps)
         self.events = deque(maxlen=self.max_events)
 
     # ------------------------------------------------------------------ writing
 
-    def add_step(self, make: Callable[[int], Step]) -> Step:
-        """Append the step built by ``make(index)``; returns it."""
+    def append_step(self, *fields: Any) -> int:
+        """Record a step from its fields after ``index`` (see :class:`Step`); returns its index."""
         with self._lock:
-            index = self.dropped_steps + len(self.steps)
-            step = make(index)
-            if len(self.steps) == self.max_steps:
+            steps = self._steps
+            if len(steps) == self.max_steps:
                 self.dropped_steps += 1
-            self.steps.append(step)
-            self.cursor = max(self.cursor, self.dropped_steps)
-        self._notify()
-        return step
+            steps.append(fields)
+            if self.cursor < self.dropped_steps:
+                self.cursor = self.dropped_steps
+            return self.dropped_steps + len(steps) - 1
+
+    def load_steps(self, steps: list[Step], dropped: int) -> None:
+        """Fill a loaded trace (steps already validated)."""
+        with self._lock:
+            self._steps.extend(tuple(step)[1:] for step in steps)
+            self.dropped_steps = dropped
 
     def add_event(self, event: Event) -> None:
         with self._lock:
@@ -117,15 +132,6 @@ class Trace:
         with self._lock:
             self.finished = True
             self.outcome = outcome
-        self._notify()
-
-    def subscribe(self, listener: Callable[[Trace], None]) -> None:
-        """Call ``listener(trace)`` (on the writing thread) after each new step and at the end."""
-        self._listeners.append(listener)
-
-    def _notify(self) -> None:
-        for listener in tuple(self._listeners):
-            listener(self)
 
     # ------------------------------------------------------------------ reading
 
@@ -137,11 +143,11 @@ class Trace:
     @property
     def last_index(self) -> int:
         """Absolute index of the latest step, or -1 if there is none."""
-        return self.dropped_steps + len(self.steps) - 1
+        return self.dropped_steps + len(self._steps) - 1
 
     def __len__(self) -> int:
         """Number of steps recorded, including dropped ones."""
-        return self.dropped_steps + len(self.steps)
+        return self.dropped_steps + len(self._steps)
 
     def step(self, index: int) -> Step:
         """The step with absolute ``index``.
@@ -152,17 +158,25 @@ class Trace:
         position = index - self.dropped_steps
         if position < 0:
             raise IndexError(f"step {index} was dropped (the first {self.dropped_steps} were)")
-        return self.steps[position]
+        return _new_tuple(Step, (index, *self._steps[position]))
 
     def iter_steps(self) -> Iterator[Step]:
         with self._lock:
-            snapshot = tuple(self.steps)
-        return iter(snapshot)
+            snapshot, first = tuple(self._steps), self.dropped_steps
+        return (_new_tuple(Step, (first + i, *fields)) for i, fields in enumerate(snapshot))
 
     def events_of_step(self, index: int) -> list[Event]:
+        """Events recorded while step ``index`` was the latest (they arrive in step order)."""
         with self._lock:
-            snapshot = tuple(self.events)
-        return [event for event in snapshot if event.step == index]
+            events = self.events
+            start = bisect.bisect_left(events, index, key=_event_step)
+            found = []
+            for position in range(start, len(events)):
+                event = events[position]
+                if event.step != index:
+                    break
+                found.append(event)
+        return found
 
     def query(self, query_id: int) -> QueryRecord | None:
         return self.queries.get(query_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
 
-from orm_viz.trace.frames import Position, is_user_file, read_position
+from orm_viz.trace.frames import Position, UserCode, capture_position, is_user_file, read_position
 from orm_viz.trace.gates import Gate, GateHub
 from orm_viz.trace.instruments import Instrument
 from orm_viz.trace.records import (
@@ -30,7 +30,7 @@ from orm_viz.trace.records import (
     StepKind,
     TaskRecord,
 )
-from orm_viz.trace.render import render_exception, render_locals, render_value
+from orm_viz.trace.render import capture_locals, render_exception, render_value
 from orm_viz.trace.store import Trace
 
 
@@ -85,6 +85,12 @@ class Tracer:
     _thread_order: dict[str, int] = field(default_factory=dict)
     _busy: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    is_user: UserCode = field(init=False)
+
+    loop_thread: str = ""
+
+    def __post_init__(self) -> None:
+        self.is_user = UserCode(self.user_files)
 
     def clock(self) -> float:
         return time.perf_counter() - self.t0
@@ -173,8 +179,28 @@ class Tracer:
             if code is not None and is_user_file(code.co_filename, self.user_files):
                 fallback = code.co_firstlineno
         if coro is None:
-            return Position(line=fallback, func="", locals=(), chain="")
-        return read_position(coro, self.user_files, fallback)
+            return Position(line=fallback, func="", locals=(), chain=())
+        return read_position(coro, self.is_user, fallback)
+
+    def record_free_step(self, task_id: int, coro: Any, started: bool) -> None:
+        """Record a task start/resume that cannot stop (free / continue mode): the hot path."""
+        try:
+            line, func, local_values, chain = capture_position(coro, self.is_user, 0)
+            self.trace.append_step(
+                StepKind.TASK_RESUME if started else StepKind.TASK_START,
+                task_id,
+                self.loop_thread,
+                line or self.position_of(task_id).line,
+                func,
+                local_values,
+                chain,
+                self._task_query.pop(task_id, -1) if self._task_query else -1,
+                time.perf_counter() - self.t0,
+                False,
+                "",
+            )
+        except Exception as error:  # reported; the task runs on
+            self.report_error("free step", error)
 
     def task_gate(self, task_id: int, started: bool) -> Gate:
         kind = StepKind.TASK_RESUME if started else StepKind.TASK_START
@@ -203,8 +229,8 @@ class Tracer:
         if frame is not None:
             func = frame.f_code.co_qualname
             line = frame.f_lineno
-            if is_user_file(frame.f_code.co_filename, self.user_files):
-                local_values = render_locals(frame.f_locals)
+            if self.is_user(frame.f_code):
+                local_values = capture_locals(frame.f_locals)
         if error is not None:
             result = render_exception(error)
             line = _raising_line(error.__traceback__, self.user_files) or line
@@ -217,7 +243,7 @@ class Tracer:
                 kind=StepKind.TASK_END,
                 task=task_id,
                 thread=threading.current_thread().name,
-                position=Position(line, func, local_values, ""),
+                position=Position(line, func, local_values, ()),
                 t=self.clock(),
                 detail=detail,
             )
