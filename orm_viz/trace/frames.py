@@ -13,11 +13,11 @@ import os
 import sys
 import sysconfig
 import types
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from orm_viz.trace.render import capture_locals
+from orm_viz.trace.render import KEPT_AS_IS, capture_locals
 
-_CHAIN_LIMIT = 12
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(
     {
@@ -47,15 +47,22 @@ def is_user_file(filename: str, user_files: frozenset[str]) -> bool:
 
 
 class UserCode:
-    """Answers "is this code object user code?" once per code object."""
+    """Facts about code objects, learned once each: is it user code, its name, is it a function."""
 
     def __init__(self, user_files: frozenset[str]) -> None:
         self.user_files = user_files
-        # id(code) -> (code, answer); holding the code keeps its id from being reused.
-        self.known: dict[int, tuple[types.CodeType, bool]] = {}
+        # id(code) -> (code, is user code, qualified name, is a function (not a comprehension)).
+        # Holding the code keeps its id from being reused.
+        self.known: dict[int, tuple[types.CodeType, bool, str, bool]] = {}
+        self.capture = make_capture(self)
 
-    def learn(self, code: types.CodeType) -> tuple[types.CodeType, bool]:
-        entry = (code, is_user_file(code.co_filename, self.user_files))
+    def learn(self, code: types.CodeType) -> tuple[types.CodeType, bool, str, bool]:
+        entry = (
+            code,
+            is_user_file(code.co_filename, self.user_files),
+            code.co_qualname,
+            not code.co_name.startswith("<"),
+        )
         self.known[id(code)] = entry
         return entry
 
@@ -84,36 +91,67 @@ class Position(NamedTuple):
 
 def read_position(coro: Any, is_user: UserCode, fallback_line: int = 0) -> Position:
     """Capture where ``coro`` (a task's coroutine, not a proxy) is suspended. Never raises."""
-    return Position._make(capture_position(coro, is_user, fallback_line))
+    line, func, captured, chain = is_user.capture(coro)
+    return Position(line or fallback_line, func, captured, chain)
 
 
-def capture_position(
-    coro: Any, is_user: UserCode, fallback_line: int = 0
-) -> tuple[int, str, tuple[tuple[str, Any], ...], tuple[Any, ...]]:
-    """:func:`read_position` as a plain tuple: the per-await hot path, kept lean on purpose."""
-    chain: list[Any] = []
-    line, func = 0, ""
-    locals_frame = None
-    known = is_user.known
-    obj = coro
-    for _ in range(_CHAIN_LIMIT):
-        kind = type(obj)
-        if kind is _COROUTINE:
-            frame, code, awaited = obj.cr_frame, obj.cr_code, obj.cr_await
-        elif kind is _GENERATOR:
-            frame, code, awaited = obj.gi_frame, obj.gi_code, obj.gi_yieldfrom
-        else:
-            if obj is not None:
-                chain.append(kind.__name__)
-            break
-        chain.append(code)
-        entry = known.get(id(code))
-        if entry is None:
-            entry = is_user.learn(code)
-        if entry[1] and frame is not None:
-            line, func = frame.f_lineno, code.co_qualname
-            if code.co_name[0] != "<":
-                locals_frame = frame
-        obj = awaited
-    captured = capture_locals(locals_frame.f_locals) if locals_frame is not None else ()
-    return line or fallback_line, func, captured, tuple(chain)
+CapturedPosition = tuple[int, str, tuple[tuple[str, Any], ...], tuple[Any, ...]]
+
+
+def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
+    """Build ``capture(coro) -> (line, func, locals, chain)`` for one run.
+
+    This runs on every await in free mode, so it is one closure with its
+    lookups bound as locals; the bytecode is the budget here (DESIGN §6).
+    Line is 0 when no user frame is on the chain.
+    """
+
+    def capture(
+        obj: Any,
+        known: dict[int, Any] = is_user.known,
+        learn: Callable[[types.CodeType], Any] = is_user.learn,
+        coroutine: type = _COROUTINE,
+        generator: type = _GENERATOR,
+        kept: frozenset[type] = KEPT_AS_IS,
+    ) -> CapturedPosition:
+        chain: list[Any] = []
+        append = chain.append
+        line, func, locals_frame = 0, "", None
+        while True:  # an await chain is finite and acyclic
+            kind = type(obj)
+            if kind is coroutine:
+                code = obj.cr_code
+                try:
+                    entry = known[id(code)]
+                except KeyError:
+                    entry = learn(code)
+                if entry[1] and (frame := obj.cr_frame) is not None:
+                    line, func = frame.f_lineno, entry[2]
+                    if entry[3]:
+                        locals_frame = frame
+                obj = obj.cr_await
+            elif kind is generator:
+                code = obj.gi_code
+                try:
+                    entry = known[id(code)]
+                except KeyError:
+                    entry = learn(code)
+                if entry[1] and (frame := obj.gi_frame) is not None:
+                    line, func = frame.f_lineno, entry[2]
+                    if entry[3]:
+                        locals_frame = frame
+                obj = obj.gi_yieldfrom
+            else:
+                if obj is not None:
+                    append(kind.__name__)
+                break
+            append(code)
+        if locals_frame is None:
+            return line, func, (), tuple(chain)
+        items = tuple(locals_frame.f_locals.items())
+        for _, value in items:
+            if type(value) not in kept:
+                return line, func, capture_locals(dict(items)), tuple(chain)
+        return line, func, items, tuple(chain)
+
+    return capture

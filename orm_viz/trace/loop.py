@@ -44,6 +44,8 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
         "_coro",
         "_frame",
         "_gate",
+        "_hub",
+        "_record_free",
         "_stash",
         "_started",
         "_task_id",
@@ -52,6 +54,8 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
 
     def __init__(self, coro: Any, tracer: Tracer, task_id: int) -> None:
         self._coro = coro
+        self._hub = tracer.hub
+        self._record_free = tracer.record_free_step()
         # Kept so the task's end can be shown at its return line with its final locals:
         # a finished coroutine drops cr_frame, but the frame object keeps both.
         self._frame = getattr(coro, "cr_frame", None)
@@ -64,8 +68,8 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
     def send(self, value: Any) -> Any:
         if self._gate is not None:
             self._gate, value, self._stash = None, self._stash, None
-        elif self._tracer.hub.never_holds:
-            self._tracer.record_free_step(self._task_id, self._coro, self._started)
+        elif self._hub.never_holds:
+            self._record_free(self._task_id, self._coro, self._started)
             self._started = True
         else:
             gate = self._maybe_hold()
@@ -195,6 +199,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
             tracer = Tracer(trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE))
         self.tracer = tracer
         tracer.loop_thread = threading.current_thread().name
+        tracer.reset_recorder()
         selector.tracer = tracer
         self.set_task_factory(self._make_task)  # type: ignore[arg-type]
         tracer.call_instruments("run_started")

@@ -67,10 +67,10 @@ class Trace:
     outcome: str = "running"
     settings: dict[str, Any] = field(default_factory=dict)
     cursor: int = -1
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
-        self._steps = deque(maxlen=self.max_steps)
+        self._steps = deque()  # bounded by trim(), so the hot path can append without a lock
         self.events = deque(maxlen=self.max_events)
 
     # ------------------------------------------------------------------ writing
@@ -78,13 +78,21 @@ class Trace:
     def append_step(self, *fields: Any) -> int:
         """Record a step from its fields after ``index`` (see :class:`Step`); returns its index."""
         with self._lock:
-            steps = self._steps
-            if len(steps) == self.max_steps:
-                self.dropped_steps += 1
-            steps.append(fields)
-            if self.cursor < self.dropped_steps:
-                self.cursor = self.dropped_steps
-            return self.dropped_steps + len(steps) - 1
+            self._steps.append(fields)
+            if len(self._steps) > self.max_steps:
+                self._trim_locked()
+            return self.dropped_steps + len(self._steps) - 1
+
+    def trim(self) -> None:
+        """Drop the earliest steps beyond ``max_steps``, counting them."""
+        with self._lock:
+            self._trim_locked()
+
+    def _trim_locked(self) -> None:
+        steps = self._steps
+        while len(steps) > self.max_steps:
+            steps.popleft()
+            self.dropped_steps += 1
 
     def load_steps(self, steps: list[Step], dropped: int) -> None:
         """Fill a loaded trace (steps already validated)."""
@@ -155,10 +163,13 @@ class Trace:
         Raises:
             IndexError: if it was dropped or not recorded yet.
         """
-        position = index - self.dropped_steps
-        if position < 0:
-            raise IndexError(f"step {index} was dropped (the first {self.dropped_steps} were)")
-        return _new_tuple(Step, (index, *self._steps[position]))
+        with self._lock:
+            position = index - self.dropped_steps
+            if position < 0:
+                raise IndexError(f"step {index} was dropped (the first {self.dropped_steps} were)")
+            if position >= len(self._steps):
+                raise IndexError(f"step {index} is not recorded yet")
+            return _new_tuple(Step, (index, *self._steps[position]))
 
     def iter_steps(self) -> Iterator[Step]:
         with self._lock:
@@ -185,9 +196,10 @@ class Trace:
 
     @property
     def current(self) -> Step | None:
-        """The step under the cursor."""
-        if self.cursor < self.first_index or self.cursor > self.last_index:
+        """The step under the cursor (the first held one if the cursor's step was dropped)."""
+        if self.cursor > self.last_index or self.last_index < 0:
             return None
+        self.cursor = max(self.cursor, self.first_index)
         return self.step(self.cursor)
 
     def jump(self, index: int) -> Step | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
 
-from orm_viz.trace.frames import Position, UserCode, capture_position, is_user_file, read_position
+from orm_viz.trace.frames import Position, UserCode, is_user_file, read_position
 from orm_viz.trace.gates import Gate, GateHub
 from orm_viz.trace.instruments import Instrument
 from orm_viz.trace.records import (
@@ -88,9 +88,19 @@ class Tracer:
     is_user: UserCode = field(init=False)
 
     loop_thread: str = ""
+    _recorder: Callable[[int, Any, bool], None] | None = None
 
     def __post_init__(self) -> None:
         self.is_user = UserCode(self.user_files)
+
+    def record_free_step(self) -> Callable[[int, Any, bool], None]:
+        """The hot-path recorder (built once the loop thread is known)."""
+        if self._recorder is None:
+            self._recorder = self.free_step_recorder()
+        return self._recorder
+
+    def reset_recorder(self) -> None:
+        self._recorder = None
 
     def clock(self) -> float:
         return time.perf_counter() - self.t0
@@ -182,25 +192,43 @@ class Tracer:
             return Position(line=fallback, func="", locals=(), chain=())
         return read_position(coro, self.is_user, fallback)
 
-    def record_free_step(self, task_id: int, coro: Any, started: bool) -> None:
-        """Record a task start/resume that cannot stop (free / continue mode): the hot path."""
-        try:
-            line, func, local_values, chain = capture_position(coro, self.is_user, 0)
-            self.trace.append_step(
-                StepKind.TASK_RESUME if started else StepKind.TASK_START,
-                task_id,
-                self.loop_thread,
-                line or self.position_of(task_id).line,
-                func,
-                local_values,
-                chain,
-                self._task_query.pop(task_id, -1) if self._task_query else -1,
-                time.perf_counter() - self.t0,
-                False,
-                "",
-            )
-        except Exception as error:  # reported; the task runs on
-            self.report_error("free step", error)
+    def free_step_recorder(self) -> Callable[[int, Any, bool], None]:
+        """A function recording a task start/resume that cannot stop: the per-await hot path.
+
+        Free mode records one step per await, so this is a closure over
+        everything it needs (no attribute lookups) and appends a plain tuple.
+        """
+        trace = self.trace
+        steps, max_steps, trim = trace._steps, trace.max_steps, trace.trim
+        task_query, t0, capture = self._task_query, self.t0, self.is_user.capture
+        perf_counter, thread = time.perf_counter, self.loop_thread
+        resume, start = StepKind.TASK_RESUME, StepKind.TASK_START
+
+        def record(task_id: int, coro: Any, started: bool) -> None:
+            try:
+                line, func, local_values, chain = capture(coro)
+                # deque.append is atomic: no lock needed to keep positions (= indices) right.
+                steps.append(
+                    (
+                        resume if started else start,
+                        task_id,
+                        thread,
+                        line or self.position_of(task_id).line,
+                        func,
+                        local_values,
+                        chain,
+                        task_query.pop(task_id, -1) if task_query else -1,
+                        perf_counter() - t0,
+                        False,
+                        "",
+                    )
+                )
+                if len(steps) > max_steps:
+                    trim()
+            except Exception as error:  # reported; the task runs on
+                self.report_error("free step", error)
+
+        return record
 
     def task_gate(self, task_id: int, started: bool) -> Gate:
         kind = StepKind.TASK_RESUME if started else StepKind.TASK_START
