@@ -205,7 +205,7 @@ def trace_from_dict(data: Any) -> Trace:
         trace.queries[query.id] = query
     trace.outcome = _require(data, "outcome", str, "trace")[:200]
     trace.finished = bool(_require(data, "finished", bool, "trace"))
-    trace.cursor = trace.first_index if len(trace) else -1
+    trace.jump(trace.first_index)
     return trace
 
 

@@ -66,7 +66,7 @@ class Trace:
     finished: bool = False
     outcome: str = "running"
     settings: dict[str, Any] = field(default_factory=dict)
-    cursor: int = -1
+    _cursor: int = -1
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
@@ -195,17 +195,24 @@ class Trace:
     # ------------------------------------------------------------------ cursor
 
     @property
+    def cursor(self) -> int:
+        """Index of the step under the cursor (never a dropped one), or -1 before any step."""
+        if self._cursor < 0 and self.last_index < 0:
+            return -1
+        return max(self._cursor, self.first_index)
+
+    @property
     def current(self) -> Step | None:
-        """The step under the cursor (the first held one if the cursor's step was dropped)."""
-        if self.cursor > self.last_index or self.last_index < 0:
+        """The step under the cursor."""
+        cursor = self.cursor
+        if cursor < 0 or cursor > self.last_index:
             return None
-        self.cursor = max(self.cursor, self.first_index)
-        return self.step(self.cursor)
+        return self.step(cursor)
 
     def jump(self, index: int) -> Step | None:
         """Move the cursor to ``index``, clamped to the steps held; returns that step."""
         with self._lock:
-            self.cursor = max(self.first_index, min(index, self.last_index))
+            self._cursor = max(self.first_index, min(index, self.last_index))
         return self.current
 
     def back(self) -> Step | None:
