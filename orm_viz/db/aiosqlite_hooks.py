@@ -87,9 +87,9 @@ class _TracedQueue:
                 name = getattr(getattr(function, "func", None), "__name__", "")
                 if name in _FETCH_FUNCTIONS and self._last_query > 0:
                     rows = len(result) if isinstance(result, list) else int(result is not None)
-                    tracer.rows_read(job, self._last_query, rows)
+                    tracer.rows_read_late(job, self._last_query, rows)
                 elif query_id > 0:
-                    tracer.query_executed(job, query_id, getattr(result, "rowcount", -1))
+                    tracer.query_executed(job, getattr(result, "rowcount", -1))
             return result
 
     def __getattr__(self, name: str) -> Any:

@@ -28,15 +28,13 @@ from orm_viz.trace.tracer import Tracer, current_job
 class _RowCountingCursor:
     """Wraps a DB-API cursor and reports how many rows the ORM reads from it."""
 
-    def __init__(self, cursor: Any, tracer: Tracer, job: Any, query_id: int) -> None:
+    def __init__(self, cursor: Any, tracer: Tracer, job: Any) -> None:
         self._cursor = cursor
         self._tracer = tracer
         self._job = job
-        self._query_id = query_id
 
     def _count(self, rows: int) -> None:
-        with self._tracer.guarded("row count"):
-            self._tracer.rows_read(self._job, self._query_id, rows)
+        self._tracer.rows_read(self._job, rows)
 
     def fetchone(self) -> Any:
         row = self._cursor.fetchone()
@@ -80,9 +78,7 @@ class _QueryObserver:
             tracer.simulate_latency()
             wrapper = context["cursor"]
             if not isinstance(wrapper.cursor, _RowCountingCursor):
-                wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job, query_id)
-            else:
-                wrapper.cursor._query_id = query_id
+                wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job)
         try:
             result = execute(sql, params, many, context)
         except BaseException as error:
@@ -93,7 +89,7 @@ class _QueryObserver:
             with tracer.guarded("query executed"):
                 is_select = sql.lstrip()[:6].upper() in ("SELECT", "WITH R", "WITH")
                 rowcount = -1 if is_select else getattr(context["cursor"], "rowcount", -1)
-                tracer.query_executed(job, query_id, rowcount)
+                tracer.query_executed(job, rowcount)
         return result
 
 
@@ -117,6 +113,7 @@ class DjangoInstrument(Instrument):
         self.database = database
         self._connections: list[Any] = []
         self._lock = threading.Lock()
+        self._thread_state = threading.local()
 
     def run_context_entered(self, tracer: Tracer) -> None:
         """Point the loop thread's connections at the run's copy too.
@@ -129,6 +126,9 @@ class DjangoInstrument(Instrument):
             self._point_at_run_database(connections[alias])
 
     def worker_job_started(self, tracer: Tracer) -> None:
+        if getattr(self._thread_state, "tracer", None) is tracer:
+            return  # this thread's connections are already set up for this run
+        self._thread_state.tracer = tracer
         for alias in connections:
             connection = connections[alias]
             if getattr(connection, "_orm_viz_tracer", None) is tracer:

@@ -49,9 +49,9 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "dropped_events": trace.dropped_events,
         "steps": [_step_to_dict(step) for step in trace.iter_steps()],
         "events": [event._asdict() for event in tuple(trace.events)],
-        "tasks": [asdict(task) for task in trace.tasks.values()],
-        "jobs": [asdict(job) for job in trace.jobs.values()],
-        "queries": [asdict(query) for query in trace.queries.values()],
+        "tasks": [task._asdict() for task in trace.tasks.values()],
+        "jobs": [job._asdict() for job in trace.jobs.values()],
+        "queries": [query._asdict() for query in trace.queries.values()],
     }
 
 

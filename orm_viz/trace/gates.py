@@ -128,7 +128,7 @@ class GateHub:
         with self._cond:
             if not self._holds(gate):
                 self._record_passage(gate)
-                self._cond.notify_all()
+                self._wake()
                 return False
             gate.held = True
             if gate.on_db_thread:
@@ -144,7 +144,7 @@ class GateHub:
         """Record a point that never holds (a task's end)."""
         with self._cond:
             self._record_passage(gate)
-            self._cond.notify_all()
+            self._wake()
 
     def abandon(self, gate: Gate) -> None:
         """A held task gate was cancelled under us (the task was cancelled while paused)."""
@@ -325,6 +325,12 @@ class GateHub:
         self.never_holds = not holding
         self.tracks_settling = holding and self.mode is not Mode.OTHERS
 
+    def _wake(self) -> None:
+        """Wake waiters, unless nothing can hold: then they poll (every 20 ms) instead, since
+        waking another thread on every await or query costs the traced program dearly."""
+        if not self.never_holds:
+            self._cond.notify_all()
+
     def loop_idle(self, idle: bool) -> None:
         with self._cond:
             self._settle.loop_idle = idle
@@ -362,7 +368,7 @@ class GateHub:
                     del self._settle.jobs[job]
                 else:
                     state.state = "returning"
-            self._cond.notify_all()
+            self._wake()
 
     def job_back(self, job: int) -> None:
         """On the loop: ``job``'s result arrived, or its future was cancelled under it.
@@ -377,7 +383,7 @@ class GateHub:
                     state.delivered = True
                 else:
                     del self._settle.jobs[job]
-            self._cond.notify_all()
+            self._wake()
 
     @property
     def has_current(self) -> bool:

@@ -10,7 +10,6 @@ so a trace can be read from any thread, saved, and loaded back without Django.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from orm_viz.trace.render import render_captured_locals, render_chain
@@ -25,15 +24,12 @@ class StepKind(enum.StrEnum):
 
 
 class EventKind(enum.StrEnum):
-    TASK_CREATED = "task_created"
-    TASK_START = "task_start"  # a task started without stopping (a free task)
-    TASK_RESUME = "task_resume"  # a task resumed without stopping (a free task)
+    """What an event records. Jobs and queries have records of their own (with their
+    times), so they are not repeated as events."""
+
+    TASK_START = "task_start"  # a task started without stopping (a free task, others mode)
+    TASK_RESUME = "task_resume"  # a task resumed without stopping (a free task, others mode)
     TASK_END = "task_end"  # a free task ended
-    JOB_DISPATCHED = "job_dispatched"  # run_in_executor / aiosqlite queue: the loop handed work on
-    JOB_STARTED = "job_started"  # the worker thread picked the job up
-    JOB_FINISHED = "job_finished"  # the worker thread is done; the result goes back to the loop
-    QUERY_STARTED = "query_started"
-    QUERY_FINISHED = "query_finished"
     LOOP_BLOCKED = "loop_blocked"  # one loop iteration ran for >= the block threshold
     WARNING = "warning"
     RECORDER_ERROR = "recorder_error"  # the tracer itself failed; reported, never raised
@@ -110,8 +106,7 @@ class Event(NamedTuple):
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TaskRecord:
+class TaskRecord(NamedTuple):
     """A task of the run. Replaced (never mutated) when its outcome is known.
 
     Attributes:
@@ -139,8 +134,7 @@ class TaskRecord:
     ended_t: float = -1.0
 
 
-@dataclass(frozen=True, slots=True)
-class QueryRecord:
+class QueryRecord(NamedTuple):
     """One SQL statement, linked to its task, its executor job and the ORM function.
 
     Attributes:
@@ -172,8 +166,7 @@ class QueryRecord:
     error: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class JobRecord:
+class JobRecord(NamedTuple):
     """One thread hop: a sync function the loop handed to a worker thread.
 
     Attributes:

@@ -13,7 +13,7 @@ import bisect
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from orm_viz.trace.records import Event, JobRecord, QueryRecord, Step, TaskRecord
@@ -120,19 +120,19 @@ class Trace:
 
     def update_task(self, task_id: int, **changes: Any) -> TaskRecord:
         with self._lock:
-            task = replace(self.tasks[task_id], **changes)
+            task = self.tasks[task_id]._replace(**changes)
             self.tasks[task_id] = task
             return task
 
     def update_job(self, job_id: int, **changes: Any) -> JobRecord:
         with self._lock:
-            job = replace(self.jobs[job_id], **changes)
+            job = self.jobs[job_id]._replace(**changes)
             self.jobs[job_id] = job
             return job
 
     def update_query(self, query_id: int, **changes: Any) -> QueryRecord:
         with self._lock:
-            query = replace(self.queries[query_id], **changes)
+            query = self.queries[query_id]._replace(**changes)
             self.queries[query_id] = query
             return query
 

@@ -54,6 +54,7 @@ class Job:
     queries: int = 0
     last_query: int = -1
     open_query: int = -1
+    query_rows: int = -1  # rows read (SELECT) or affected (others) by the open query
 
 
 def current_job() -> tuple[Tracer, Job] | None:
@@ -165,7 +166,6 @@ class Tracer:
                 created_line=line,
             )
         )
-        self.event(EventKind.TASK_CREATED, task=task_id, line=line, text=qualname)
         return task_id
 
     def _creating_line(self) -> int:
@@ -288,7 +288,6 @@ class Tracer:
                 id=job.id, task=task_id, function=function, executor=executor, dispatched=self.clock()
             )
         )
-        self.event(EventKind.JOB_DISPATCHED, task=task_id, ref=job.id, text=function)
         return job
 
     def busy_workers(self) -> tuple[int, ...]:
@@ -315,7 +314,6 @@ class Tracer:
         _job_local.current = (self, job)
         with self.guarded("job start"):
             self.trace.update_job(job.id, thread=thread.name, started=self.clock())
-            self.event(EventKind.JOB_STARTED, task=job.task, ref=job.id, text=job.function)
         self.call_instruments("worker_job_started")
         try:
             yield
@@ -330,7 +328,6 @@ class Tracer:
                 self.trace.update_job(
                     job.id, finished=self.clock(), rows=job.rows, queries=job.queries
                 )
-                self.event(EventKind.JOB_FINISHED, task=job.task, ref=job.id, text=job.function)
                 if job.last_query > 0:
                     self._task_query[job.task] = job.last_query
             self.hub.job_returning(job.id)
@@ -346,11 +343,12 @@ class Tracer:
     # ---------------------------------------------------------------- queries
 
     def query_started(self, job: Job, sql: str, source: str) -> int:
+        """A statement is about to run in the calling worker thread; returns its id."""
         self._close_open_query(job)
         query_id = next(self._query_ids)
         job.queries += 1
         job.last_query = job.open_query = query_id
-        thread = threading.current_thread().name
+        job.query_rows = -1
         self.trace.put_query(
             QueryRecord(
                 id=query_id,
@@ -358,24 +356,30 @@ class Tracer:
                 job=job.id,
                 orm_function=job.function,
                 sql=sql,
-                thread=thread,
+                thread=threading.current_thread().name,
                 source=source,
                 start=self.clock(),
                 latency=self.latency,
             )
         )
-        self.event(EventKind.QUERY_STARTED, task=job.task, ref=query_id, text=sql)
         return query_id
 
-    def query_executed(self, job: Job, query_id: int, rowcount: int) -> None:
+    @staticmethod
+    def query_executed(job: Job, rowcount: int) -> None:
         """The statement ran; ``rowcount`` is rows affected (-1 for a SELECT: rows come later)."""
-        changes: dict[str, Any] = {"end": self.clock()}
         if rowcount >= 0:
-            changes["rows"] = rowcount
-        self.trace.update_query(query_id, **changes)
+            job.query_rows = rowcount
 
-    def rows_read(self, job: Job, query_id: int, count: int) -> None:
+    @staticmethod
+    def rows_read(job: Job, count: int) -> None:
+        """The ORM read ``count`` more rows of the job's open query (counted, written at its end)."""
         job.rows = max(job.rows, 0) + count
+        job.query_rows = max(job.query_rows, 0) + count
+
+    def rows_read_late(self, job: Job, query_id: int, count: int) -> None:
+        """Rows of a query whose statement ran in an earlier job (aiosqlite: execute, then fetch)."""
+        job.rows = max(job.rows, 0) + count
+        job.last_query = query_id
         query = self.trace.queries.get(query_id)
         if query is not None:
             self.trace.update_query(query_id, rows=max(query.rows, 0) + count, end=self.clock())
@@ -383,23 +387,22 @@ class Tracer:
     def query_failed(self, job: Job, query_id: int, error: BaseException) -> None:
         job.open_query = -1
         self.trace.update_query(query_id, end=self.clock(), error=render_exception(error))
-        self.event(EventKind.QUERY_FINISHED, task=job.task, ref=query_id, text=render_exception(error))
 
     def _close_open_query(self, job: Job) -> None:
         query_id, job.open_query = job.open_query, -1
-        query = self.trace.queries.get(query_id)
-        if query is None or query.error:
-            return
-        self.trace.update_query(
-            query_id, rows=max(query.rows, 0), end=query.end if query.end >= 0 else self.clock()
-        )
-        self.event(
-            EventKind.QUERY_FINISHED, task=job.task, ref=query_id, text=_rows_text(max(query.rows, 0))
-        )
+        if query_id > 0:
+            self.trace.update_query(query_id, rows=max(job.query_rows, 0), end=self.clock())
 
     def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
         """Stop the calling worker thread here if the policy holds this gate."""
         thread = threading.current_thread().name
+        if self.hub.never_holds:  # nothing can stop: record the step, skip the gate machinery
+            line, func, local_values, chain = self.position_of(job.task)
+            self.trace.append_step(
+                kind, job.task, thread, line, func, local_values, chain, query_id, self.clock(),
+                False, detail,
+            )
+            return
         released = threading.Event()
         gate = Gate(
             kind=kind,
