@@ -108,12 +108,23 @@ def execute(program: tuple, loop_factory: Any) -> tuple[Any, list]:
     return outcome, log
 
 
+def comparable(outcome: Any, log: list) -> tuple[Any, list, list]:
+    """Exact order up to the main coroutine's end; after it, as a set.
+
+    Tasks still running when main ends are cancelled by ``asyncio.Runner`` in the
+    order of a set of tasks (by hash), which differs between any two runs, traced
+    or not. Everything before that is deterministic and must match exactly.
+    """
+    end = next(i for i, (path, _) in enumerate(log) if path == "r")
+    return outcome, log[: end + 1], sorted(map(repr, log[end + 1 :]))
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs)
 def test_traced_programs_behave_exactly_like_untraced_ones(program: tuple) -> None:
     factory = LoopFactory()
-    untraced = execute(program, asyncio.new_event_loop)
-    traced = execute(program, factory)
+    untraced = comparable(*execute(program, asyncio.new_event_loop))
+    traced = comparable(*execute(program, factory))
     assert traced == untraced
     trace = factory.trace
     ends = [s for s in trace.iter_steps() if s.kind is StepKind.TASK_END]

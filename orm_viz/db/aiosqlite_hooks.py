@@ -65,32 +65,34 @@ class _TracedQueue:
             self._inner.put_nowait(traced)
             return future
 
-        track_job(tracer.hub, job.id, id(self), 1, submit)
+        track_job(tracer.hub, job, id(self), 1, submit)
 
     def _run(self, job: Any, function: Any) -> Any:
+        return self._tracer.run_job(job, self._observe, (job, function))
+
+    def _observe(self, job: Any, function: Any) -> Any:
         tracer = self._tracer
-        with tracer.running_job(job):
-            sql = _sql_of(function)
-            query_id = -1
-            if sql is not None:
-                with tracer.guarded("aiosqlite query start"):
-                    query_id = self._last_query = tracer.query_started(job, sql, "aiosqlite")
-                    tracer.db_gate(StepKind.QUERY_EXECUTE, job, query_id, "about to execute")
-                    tracer.simulate_latency()
-            try:
-                result = function()
-            except BaseException as error:
-                if query_id > 0:
-                    tracer.query_failed(job, query_id, error)
-                raise
-            with tracer.guarded("aiosqlite rows"):
-                name = getattr(getattr(function, "func", None), "__name__", "")
-                if name in _FETCH_FUNCTIONS and self._last_query > 0:
-                    rows = len(result) if isinstance(result, list) else int(result is not None)
-                    tracer.rows_read_late(job, self._last_query, rows)
-                elif query_id > 0:
-                    tracer.query_executed(job, getattr(result, "rowcount", -1))
-            return result
+        sql = _sql_of(function)
+        query_id = -1
+        if sql is not None:
+            with tracer.guarded("aiosqlite query start"):
+                query_id = self._last_query = tracer.query_started(job, sql, "aiosqlite")
+                tracer.db_gate(StepKind.QUERY_EXECUTE, job, query_id, "about to execute")
+                tracer.simulate_latency()
+        try:
+            result = function()
+        except BaseException as error:
+            if query_id > 0:
+                tracer.query_failed(job, query_id, error)
+            raise
+        with tracer.guarded("aiosqlite rows"):
+            name = getattr(getattr(function, "func", None), "__name__", "")
+            if name in _FETCH_FUNCTIONS and self._last_query > 0:
+                rows = len(result) if isinstance(result, list) else int(result is not None)
+                tracer.rows_read_late(job, self._last_query, rows)
+            elif query_id > 0:
+                tracer.query_executed(job, getattr(result, "rowcount", -1))
+        return result
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

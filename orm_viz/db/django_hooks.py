@@ -72,25 +72,27 @@ class _QueryObserver:
             return execute(sql, params, many, context)
         tracer, job = found
         query_id = -1
-        with tracer.guarded("query start"):
+        try:
             query_id = tracer.query_started(job, _display_sql(sql, params, many), "django")
             tracer.db_gate(StepKind.QUERY_EXECUTE, job, query_id, "about to execute")
             tracer.simulate_latency()
             wrapper = context["cursor"]
-            if not isinstance(wrapper.cursor, _RowCountingCursor):
+            if type(wrapper.cursor) is not _RowCountingCursor:
                 wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job)
+        except Exception as error:  # reported; the query runs untraced
+            tracer.report_error("query start", error)
         try:
             result = execute(sql, params, many, context)
         except BaseException as error:
             if query_id > 0:
                 tracer.query_failed(job, query_id, error)
             raise
-        if query_id > 0:
-            with tracer.guarded("query executed"):
-                is_select = sql.lstrip()[:6].upper() in ("SELECT", "WITH R", "WITH")
-                rowcount = -1 if is_select else getattr(context["cursor"], "rowcount", -1)
-                tracer.query_executed(job, rowcount)
+        if query_id > 0 and sql.lstrip()[:6].upper() not in _ROW_RETURNING:
+            tracer.query_executed(job, getattr(context["cursor"], "rowcount", -1))
         return result
+
+
+_ROW_RETURNING = frozenset({"SELECT", "WITH R", "WITH", "PRAGMA"})
 
 
 def _display_sql(sql: str, params: Any, many: bool) -> str:

@@ -278,8 +278,15 @@ class GateHub:
             return True
 
     def set_mode(self, mode: Mode) -> None:
-        """Switch mode; gates that no longer hold under the new mode are released."""
+        """Switch mode; gates that no longer hold under the new mode are released.
+
+        Raises:
+            ValueError: a run that holds nothing (free, continue) cannot hold again:
+                its jobs were not counted, so step order could not be kept.
+        """
         with self._cond:
+            if self.never_holds and mode in HOLDING_MODES and not self.stopping:
+                raise ValueError(f"a run in {self.mode} mode cannot switch to {mode} mode")
             self.mode = mode
             self._mode_changed()
             self._reapply_policy()

@@ -29,7 +29,7 @@ from typing import Any
 from orm_viz.trace.gates import GateHub, Mode
 from orm_viz.trace.records import EventKind
 from orm_viz.trace.store import ScenarioInfo, Trace
-from orm_viz.trace.tracer import Phase, Tracer, describe_callable
+from orm_viz.trace.tracer import Job, Phase, Tracer, describe_callable
 
 LOOP_BLOCK_THRESHOLD = 0.1
 # What asyncio gives its default executor (ThreadPoolExecutor's own default).
@@ -245,13 +245,12 @@ class TracingLoop(asyncio.SelectorEventLoop):
         persistent = is_process_wide_executor(executor)
 
         def run_job() -> Any:
-            with tracer.running_job(job, persistent_thread=persistent):
-                return func(*args)
+            return tracer.run_job(job, func, args, persistent_thread=persistent)
 
         capacity = getattr(executor, "_max_workers", 1) if executor is not None else _DEFAULT_WORKERS
         return track_job(
             tracer.hub,
-            job.id,
+            job,
             id(executor),
             capacity,
             lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
@@ -268,15 +267,20 @@ def _is_loop_housekeeping(coro: Any) -> bool:
     return code is not None and code.co_filename == _LOOP_HOUSEKEEPING_FILE
 
 
-def track_job(hub: GateHub, job: int, lane: Any, capacity: int, submit: Callable[[], Any]) -> Any:
+def track_job(hub: GateHub, job: Job, lane: Any, capacity: int, submit: Callable[[], Any]) -> Any:
     """Count ``job`` as work of another thread until its result is back on the loop.
 
+    Only needed while gates can hold (step mode waits for the run to settle); a
+    run that holds nothing never holds again, so its jobs skip the bookkeeping.
     The job is registered before ``submit()`` hands it over, so a worker that
     starts it at once is never missed.
     """
-    hub.job_queued(job, lane, capacity)
+    if hub.never_holds:
+        return submit()
+    job.tracked = True
+    hub.job_queued(job.id, lane, capacity)
     future = submit()
-    future.add_done_callback(lambda _: hub.job_back(job))
+    future.add_done_callback(lambda _: hub.job_back(job.id))
     return future
 
 

@@ -55,6 +55,10 @@ class Job:
     last_query: int = -1
     open_query: int = -1
     query_rows: int = -1  # rows read (SELECT) or affected (others) by the open query
+    tracked: bool = False  # counted by the hub's settle bookkeeping (a holding mode)
+    thread: str = ""
+    started: float = -1.0
+    position: Position | None = None  # the task's position, read once per job (it is suspended)
 
 
 def current_job() -> tuple[Tracer, Job] | None:
@@ -295,42 +299,56 @@ class Tracer:
         with self._lock:
             return tuple(self._busy)
 
-    @contextmanager
-    def running_job(self, job: Job, *, persistent_thread: bool = False) -> Iterator[None]:
-        """Context for a job's run in its worker thread: links queries to the job and task.
+    def run_job(
+        self, job: Job, func: Callable[..., Any], args: tuple[Any, ...], *, persistent_thread: bool = False
+    ) -> Any:
+        """Run a job's function in the calling worker thread, linking its queries to the job.
 
         Args:
             job: the job, as returned by :meth:`job_dispatched`.
+            func: the sync function, and ``args`` its arguments.
             persistent_thread: the thread outlives the run (a process-wide
                 executor), so teardown must not wait for it to end.
         """
         thread = threading.current_thread()
         ident = thread.ident or 0
-        with self._lock:
-            self.workers.setdefault(ident, (thread, persistent_thread))
-            self._busy.add(ident)
-        self.hub.job_running(job.id)
+        if ident not in self.workers:
+            with self._lock:
+                self.workers.setdefault(ident, (thread, persistent_thread))
+        self._busy.add(ident)  # a set's add/discard are atomic: no lock on this path
+        if job.tracked:
+            self.hub.job_running(job.id)
         previous = getattr(_job_local, "current", None)
         _job_local.current = (self, job)
-        with self.guarded("job start"):
-            self.trace.update_job(job.id, thread=thread.name, started=self.clock())
-        self.call_instruments("worker_job_started")
+        job.thread, job.started = thread.name, self.clock()
+        if self.instruments:
+            self.call_instruments("worker_job_started")
         try:
-            yield
+            return func(*args)
         finally:
             _job_local.current = previous
-            with self._lock:
-                self._busy.discard(ident)
-            with self.guarded("job end"):
-                self._close_open_query(job)
-                if job.queries or job.rows >= 0:
-                    self.db_gate(StepKind.QUERY_RESULT, job, job.last_query, self._result_text(job))
-                self.trace.update_job(
-                    job.id, finished=self.clock(), rows=job.rows, queries=job.queries
-                )
-                if job.last_query > 0:
-                    self._task_query[job.task] = job.last_query
-            self.hub.job_returning(job.id)
+            self._busy.discard(ident)
+            try:
+                self._finish_job(job)
+            except Exception as error:  # reported; the result still goes back
+                self.report_error("job end", error)
+            if job.tracked:
+                self.hub.job_returning(job.id)
+
+    def _finish_job(self, job: Job) -> None:
+        self._close_open_query(job)
+        if job.queries or job.rows >= 0:
+            self.db_gate(StepKind.QUERY_RESULT, job, job.last_query, self._result_text(job))
+        self.trace.update_job(
+            job.id,
+            thread=job.thread,
+            started=job.started,
+            finished=self.clock(),
+            rows=job.rows,
+            queries=job.queries,
+        )
+        if job.last_query > 0:
+            self._task_query[job.task] = job.last_query
 
     def _result_text(self, job: Job) -> str:
         if job.rows >= 0:
@@ -396,8 +414,10 @@ class Tracer:
     def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
         """Stop the calling worker thread here if the policy holds this gate."""
         thread = threading.current_thread().name
+        if job.position is None:  # the task is suspended for the whole job: read it once
+            job.position = self.position_of(job.task)
         if self.hub.never_holds:  # nothing can stop: record the step, skip the gate machinery
-            line, func, local_values, chain = self.position_of(job.task)
+            line, func, local_values, chain = job.position
             self.trace.append_step(
                 kind, job.task, thread, line, func, local_values, chain, query_id, self.clock(),
                 False, detail,
@@ -408,7 +428,7 @@ class Tracer:
             kind=kind,
             task=job.task,
             thread=thread,
-            position=self.position_of(job.task),
+            position=job.position,
             t=self.clock(),
             query=query_id,
             detail=detail,
