@@ -198,6 +198,8 @@ class TracingLoop(asyncio.SelectorEventLoop):
             trace = Trace(scenario=info)
             tracer = Tracer(trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE))
         self.tracer = tracer
+        # id(executor) -> (label, workers, outlives the run); executors are kept in the tracer.
+        self._lanes: dict[int, tuple[str, int, bool]] = {}
         tracer.loop_thread = threading.current_thread().name
         tracer.reset_recorder()
         selector.tracer = tracer
@@ -237,17 +239,16 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if tracer.phase is not Phase.SCENARIO:
             return super().run_in_executor(executor, func, *args)
         task = asyncio.current_task(self)
-        task_id = getattr(getattr(task, "get_coro", lambda: None)(), "_task_id", 0)
-        job = tracer.job_dispatched(task_id, describe_callable(func), _executor_label(executor))
-        if executor is not None and executor not in tracer.executors:
-            tracer.executors.append(executor)
-
-        persistent = is_process_wide_executor(executor)
+        task_id = getattr(task.get_coro(), "_task_id", 0) if task is not None else 0
+        lane = self._lanes.get(id(executor))
+        if lane is None:
+            lane = self._learn_lane(executor)
+        label, capacity, persistent = lane
+        job = tracer.job_dispatched(task_id, describe_callable(func), label)
 
         def run_job() -> Any:
             return tracer.run_job(job, func, args, persistent_thread=persistent)
 
-        capacity = getattr(executor, "_max_workers", 1) if executor is not None else _DEFAULT_WORKERS
         return track_job(
             tracer.hub,
             job,
@@ -255,6 +256,17 @@ class TracingLoop(asyncio.SelectorEventLoop):
             capacity,
             lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
         )
+
+    def _learn_lane(self, executor: Any) -> tuple[str, int, bool]:
+        """Label, worker count and lifetime of an executor, worked out once per executor."""
+        if executor is None:
+            lane = ("loop default executor", _DEFAULT_WORKERS, False)
+        else:
+            self.tracer.executors.append(executor)
+            label = f"{type(executor).__name__}@{id(executor):x}"
+            lane = (label, getattr(executor, "_max_workers", 1), is_process_wide_executor(executor))
+        self._lanes[id(executor)] = lane
+        return lane
 
 
 _LOOP_HOUSEKEEPING_FILE = os.path.join(os.path.dirname(asyncio.__file__), "base_events.py")
@@ -296,12 +308,6 @@ def is_process_wide_executor(executor: Any) -> bool:
 def _sync_to_async_classes() -> tuple[Any, ...]:
     module = sys.modules.get("asgiref.sync")
     return (module.SyncToAsync,) if module is not None else ()
-
-
-def _executor_label(executor: Any) -> str:
-    if executor is None:
-        return "loop default executor"
-    return f"{type(executor).__name__}@{id(executor):x}"
 
 
 class LoopFactory:
