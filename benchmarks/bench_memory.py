@@ -45,8 +45,10 @@ def main() -> None:
     trace = factory.trace
     steps = len(trace)
     print(f"{steps:,} steps recorded, {trace.dropped_steps} dropped")
-    print(f"memory held by the trace: {held / 1e6:.1f} MB = {held / steps:.0f} bytes per step"
-          "  (budget <= 600)")
+    print(
+        f"memory held by the trace: {held / 1e6:.1f} MB = {held / steps:.0f} bytes per step"
+        "  (budget <= 600)"
+    )
 
     rng = random.Random(7)
     targets = [rng.randrange(steps) for _ in range(JUMPS)]
@@ -54,13 +56,16 @@ def main() -> None:
     for index in targets:
         started = time.perf_counter()
         step = trace.jump(index)
-        assert step is not None and step.index == index
+        assert step is not None
+        assert step.index == index
         _ = (step.locals, step.chain, step.line)
         timings.append(time.perf_counter() - started)
     median = statistics.median(timings) * 1000
     worst = max(timings) * 1000
-    print(f"jump to a random step and read it: median {median:.3f} ms, worst {worst:.3f} ms"
-          f" over {JUMPS:,} jumps  (budget <= 5 ms median)")
+    print(
+        f"jump to a random step and read it: median {median:.3f} ms, worst {worst:.3f} ms"
+        f" over {JUMPS:,} jumps  (budget <= 5 ms median)"
+    )
 
 
 if __name__ == "__main__":

@@ -57,17 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("--format", choices=["json"], default="json", help="output format")
     trace.add_argument(
-        "--latency", type=_latency, default=None, metavar="MS",
+        "--latency",
+        type=_latency,
+        default=None,
+        metavar="MS",
         help="simulated DB latency per query, slept in the DB thread (default: the scenario's)",
     )
     trace.add_argument(
-        "--mode", choices=["step", "others", "free"], default="step",
+        "--mode",
+        choices=["step", "others", "free"],
+        default="step",
         help="step: hold every gate (deterministic order); others: hold only the main "
         "coroutine, the rest run free; free: hold nothing",
     )
     trace.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     trace.add_argument(
-        "--timeout", type=float, default=120.0, metavar="S",
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
         help="stop the run after S seconds (default 120)",
     )
     return parser
@@ -122,12 +130,17 @@ def _trace(args: argparse.Namespace) -> int:
         stopped_cleanly = controller.stop()
     status = 0
     if not controller.trace.finished or controller.trace.outcome == "stopped":
-        print(f"orm-viz: {scenario.name} did not finish within {args.timeout:g} s; "
-              "the trace so far was printed", file=sys.stderr)
+        print(
+            f"orm-viz: {scenario.name} did not finish within {args.timeout:g} s; "
+            "the trace so far was printed",
+            file=sys.stderr,
+        )
         status = EXIT_TIMEOUT
     if not stopped_cleanly:
-        print("orm-viz: a thread of the run could not be stopped (blocked in a C call)",
-              file=sys.stderr)
+        print(
+            "orm-viz: a thread of the run could not be stopped (blocked in a C call)",
+            file=sys.stderr,
+        )
     text = dumps(controller.trace)
     if output is not None:
         try:

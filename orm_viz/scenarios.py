@@ -71,11 +71,13 @@ def bundled_titles() -> list[tuple[str, str]]:
 def _title_from_source(path: Path) -> str:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "TITLE" for t in node.targets
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "TITLE" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
         ):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
+            return node.value.value
     doc = ast.get_docstring(tree) or ""
     return doc.strip().splitlines()[0] if doc.strip() else path.stem
 
@@ -167,7 +169,8 @@ def _entry_name(module: ModuleType, path: Path) -> str:
     candidates = [
         name
         for name, value in vars(module).items()
-        if inspect.iscoroutinefunction(value) and getattr(value, "__module__", "") == module.__name__
+        if inspect.iscoroutinefunction(value)
+        and getattr(value, "__module__", "") == module.__name__
     ]
     if "main" in candidates:
         return "main"

@@ -18,7 +18,10 @@ from orm_viz.trace.store import DEFAULT_MAX_STEPS
 
 def environment() -> dict[str, str]:
     """Versions that change what a trace shows."""
-    found = {"python": platform.python_version(), "implementation": platform.python_implementation()}
+    found = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+    }
     for package in ("django", "asgiref", "aiosqlite"):
         try:
             found[package] = metadata.version(package)

@@ -58,7 +58,8 @@ def test_trace_accepts_a_users_file_and_function(tmp_path: Path) -> None:
 def test_trace_writes_to_a_file_with_output(tmp_path: Path) -> None:
     out = tmp_path / "trace.json"
     result = orm_viz("trace", "seed_corrected", "--output", str(out))
-    assert result.returncode == 0 and result.stdout == ""
+    assert result.returncode == 0
+    assert result.stdout == ""
     assert json.loads(out.read_text())["outcome"] == "returned"
 
 
@@ -77,7 +78,8 @@ def test_bad_targets_get_one_line_and_exit_code_2(target: str, message: str) -> 
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0]
+    assert len(lines) == 1
+    assert message in lines[0]
     assert "Traceback" not in result.stderr
 
 
@@ -98,6 +100,7 @@ def test_bad_options_get_one_line_and_exit_code_2() -> None:
 def test_list_shows_every_bundled_scenario_with_its_title() -> None:
     result = orm_viz("list")
     assert result.returncode == 0
-    assert "seed_as_written" in result.stdout and "TypeError" in result.stdout
+    assert "seed_as_written" in result.stdout
+    assert "TypeError" in result.stdout
     for name in ("seed_corrected", "gather_serialized", "ticker_alongside"):
         assert name in result.stdout

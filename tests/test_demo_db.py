@@ -27,7 +27,8 @@ def test_the_template_has_every_table_and_the_hostile_seed_strings() -> None:
         migrated = db.execute("SELECT COUNT(*) FROM django_migrations").fetchone()[0]
     assert counts == {"user": 8, "author": 3, "post": 9, "logentry": 6000}
     assert {MARKUP_NAME, EMOJI_NAME, RTL_NAME} <= names
-    assert LONG_BIO in bios and len(LONG_BIO) == 1000
+    assert LONG_BIO in bios
+    assert len(LONG_BIO) == 1000
     assert migrated == 1
 
 

@@ -21,7 +21,8 @@ def test_a_full_trace_drops_its_earliest_steps_and_counts_them() -> None:
     add(trace, 25)
     assert trace.dropped_steps == 15
     assert len(trace) == 25
-    assert trace.first_index == 15 and trace.last_index == 24
+    assert trace.first_index == 15
+    assert trace.last_index == 24
     assert trace.step(15).index == 15
     with pytest.raises(IndexError, match="dropped"):
         trace.step(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -41,7 +42,8 @@ def test_seed_corrected_tells_the_seed_pages_story_from_the_run(traced) -> None:
     assert "[bold red]x[/]" in users  # kept as data, literally
     query = trace.queries[execute.query]
     assert query.orm_function == "QuerySet._fetch_all"
-    assert "demo_db_user" in query.sql and query.rows == 5
+    assert "demo_db_user" in query.sql
+    assert query.rows == 5
     assert result.detail == "5 rows read"
     assert trace.tasks[1].outcome == "returned"
 
@@ -51,7 +53,8 @@ def test_seed_as_written_raises_type_error_at_the_await_before_any_query(traced)
     kinds = [s.kind for s in trace.iter_steps()]
     assert kinds == [StepKind.TASK_START, StepKind.TASK_END]
     end = trace.step(1)
-    assert "TypeError" in end.detail and "can't be used in 'await' expression" in end.detail
+    assert "TypeError" in end.detail
+    assert "can't be used in 'await' expression" in end.detail
     assert end.line == trace.scenario.first_line + 1
     assert trace.tasks[1].outcome == "raised"
     assert trace.tasks[1].line == end.line
@@ -64,7 +67,7 @@ def test_gather_of_three_queries_runs_them_one_after_another_on_one_thread(trace
     assert len(queries) == 3
     assert len({q.thread for q in queries}) == 1
     assert [q.orm_function for q in queries] == ["QuerySet.count"] * 3
-    for earlier, later in zip(queries, queries[1:], strict=False):
+    for earlier, later in itertools.pairwise(queries):
         assert earlier.end <= later.start, "queries on the DB thread overlapped"
     assert queries[-1].end - queries[0].start >= 3 * 0.100
     assert {q.task for q in queries} == {2, 3, 4}  # one gathered task each
@@ -89,7 +92,8 @@ def test_others_mode_records_ticks_while_the_focused_task_is_paused(run_scenario
     trace = controller.trace
     assert controller.trace.current.kind is StepKind.TASK_START
     paused_at = controller.step()
-    assert paused_at.kind is StepKind.QUERY_EXECUTE and paused_at.task == 1
+    assert paused_at.kind is StepKind.QUERY_EXECUTE
+    assert paused_at.task == 1
     steps_while_paused = len(trace)
 
     def ticker_resumes() -> list:
@@ -103,7 +107,8 @@ def test_others_mode_records_ticks_while_the_focused_task_is_paused(run_scenario
     assert all(e.step == paused_at.index and e.t > paused_at.t for e in ticks)
     step_to_end(controller)
     active, ticks_total = eval(trace.tasks[1].result)  # rendered "(5, N)"
-    assert active == 5 and ticks_total >= 3
+    assert active == 5
+    assert ticks_total >= 3
 
 
 def test_a_task_cancelled_while_paused_at_a_gate_is_recorded_as_cancelled(traced) -> None:
@@ -131,7 +136,8 @@ def test_stop_ends_a_scenario_that_never_finishes_within_a_second(run_scenario) 
     started = time.monotonic()
     assert controller.stop(timeout=1.0)
     assert time.monotonic() - started < 1.0
-    assert controller.trace.finished and controller.trace.outcome == "stopped"
+    assert controller.trace.finished
+    assert controller.trace.outcome == "stopped"
 
 
 def test_stop_ends_a_scenario_that_blocks_its_loop(run_scenario) -> None:
@@ -148,8 +154,11 @@ def test_stop_releases_a_query_held_at_its_gate(run_scenario) -> None:
     held = controller.step()
     assert held.kind is StepKind.QUERY_EXECUTE
     assert controller.stop(timeout=1.0)
-    assert not any(t.name.startswith("ThreadPoolExecutor") for t in threading.enumerate()
-                   if t.name == held.thread)
+    assert not any(
+        t.name.startswith("ThreadPoolExecutor")
+        for t in threading.enumerate()
+        if t.name == held.thread
+    )
 
 
 def test_every_run_gets_its_own_copy_of_the_database(traced) -> None:
@@ -198,4 +207,5 @@ def test_blocking_the_loop_is_flagged(run_scenario) -> None:
     # when the stop interrupts it and the loop comes round again.
     assert controller.stop(timeout=1.0)
     blocked = [e for e in controller.trace.events if e.kind is EventKind.LOOP_BLOCKED]
-    assert blocked and blocked[0].text.endswith("ms")
+    assert blocked
+    assert blocked[0].text.endswith("ms")

@@ -133,7 +133,7 @@ class AiosqliteInstrument(Instrument):
         self.opened: list[Any] = []
         with _patch_lock:
             if aiosqlite.core.Connection._connect is not _traced_connect:
-                aiosqlite.core.Connection._connect = _traced_connect
+                aiosqlite.core.Connection._connect = _traced_connect  # type: ignore[method-assign]
 
     async def run_closing(self, tracer: Tracer) -> None:
         for connection in self.opened:

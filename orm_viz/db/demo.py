@@ -73,7 +73,9 @@ def _fingerprint() -> str:
 
     digest = hashlib.sha256(django.get_version().encode())
     package = Path(demo_db.__file__).parent
-    for path in sorted([package / "models.py", package / "seed.py", *package.glob("migrations/*.py")]):
+    for path in sorted(
+        [package / "models.py", package / "seed.py", *package.glob("migrations/*.py")]
+    ):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -44,7 +44,7 @@ def scenario_info_for(func: Callable[..., Any], name: str | None = None) -> Scen
     except (OSError, TypeError):
         source = ""
     return ScenarioInfo(
-        name=name or getattr(func, "__qualname__", "coroutine"),
+        name=name or str(getattr(func, "__qualname__", "coroutine")),
         path=path,
         function=getattr(func, "__qualname__", ""),
         source=source,
@@ -75,8 +75,12 @@ def trace(
         TimeoutError: the run did not finish within ``timeout`` (it was stopped).
     """
     run = TracedRun(
-        func, args, scenario=scenario_info_for(func), mode=Mode.FREE,
-        latency=latency, instruments=instruments,
+        func,
+        args,
+        scenario=scenario_info_for(func),
+        mode=Mode.FREE,
+        latency=latency,
+        instruments=instruments,
     )
     controller = Controller(run)
     controller.start(timeout=timeout)

@@ -119,7 +119,13 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
 
 
 _TYPES: dict[Any, type | tuple[type, ...]] = {
-    int: int, float: float, str: str, bool: bool, "int": int, "float": float, "str": str,
+    int: int,
+    float: float,
+    str: str,
+    bool: bool,
+    "int": int,
+    "float": float,
+    "str": str,
     "bool": bool,
 }
 
@@ -159,7 +165,9 @@ def _record(cls: type, data: Any, where: str, enums: dict[str, type] | None = No
             try:
                 values[name] = enums[name](raw)
             except ValueError:
-                raise TraceFormatError(f"not a valid trace: {where}.{name} {raw[:40]!r} is unknown") from None
+                raise TraceFormatError(
+                    f"not a valid trace: {where}.{name} {raw[:40]!r} is unknown"
+                ) from None
         else:
             values[name] = _require(data, name, _TYPES.get(annotation, str), where)
     return cls(**values)
@@ -186,7 +194,10 @@ def trace_from_dict(data: Any) -> Trace:
         max_steps=max(1, len(_require(data, "steps", list, "trace"))),
     )
     trace.settings.update({str(k)[:100]: v for k, v in settings.items() if _scalar(v)})
-    steps = [_record(Step, item, f"steps[{i}]", {"kind": StepKind}) for i, item in enumerate(data["steps"])]
+    steps = [
+        _record(Step, item, f"steps[{i}]", {"kind": StepKind})
+        for i, item in enumerate(data["steps"])
+    ]
     dropped = _require(data, "dropped_steps", int, "trace")
     if any(step.index != dropped + i for i, step in enumerate(steps)):
         raise TraceFormatError("not a valid trace: step indices do not follow dropped_steps")

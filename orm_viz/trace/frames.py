@@ -112,7 +112,7 @@ def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
         learn: Callable[[types.CodeType], Any] = is_user.learn,
         coroutine: type = _COROUTINE,
         generator: type = _GENERATOR,
-        kept: frozenset[type] = KEPT_AS_IS,
+        kept: frozenset[Any] = KEPT_AS_IS,
     ) -> CapturedPosition:
         chain: list[Any] = []
         append = chain.append

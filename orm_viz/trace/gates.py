@@ -224,7 +224,9 @@ class GateHub:
 
     def _ordered_incoming(self) -> list[Gate]:
         loop_gates = [g for g in self._incoming if not g.on_db_thread]
-        db_gates = sorted((g for g in self._incoming if g.on_db_thread), key=lambda g: g.thread_order)
+        db_gates = sorted(
+            (g for g in self._incoming if g.on_db_thread), key=lambda g: g.thread_order
+        )
         return loop_gates + db_gates
 
     def advance(self, timeout: float, after: int | None = None) -> bool:

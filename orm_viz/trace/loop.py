@@ -46,8 +46,8 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
         "_gate",
         "_hub",
         "_record_free",
-        "_stash",
         "_started",
+        "_stash",
         "_task_id",
         "_tracer",
     )
@@ -146,7 +146,9 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
             self._finished("raised", error=error)
             raise
 
-    def _finished(self, outcome: str, value: Any = None, error: BaseException | None = None) -> None:
+    def _finished(
+        self, outcome: str, value: Any = None, error: BaseException | None = None
+    ) -> None:
         with self._tracer.guarded("task end"):
             self._tracer.task_finished(
                 self._task_id, outcome, frame=self._frame, value=value, error=error
@@ -234,7 +236,9 @@ class TracingLoop(asyncio.SelectorEventLoop):
             main = trace.tasks.get(1)
             trace.finish(main.outcome if main is not None else "closed")
 
-    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., Any], *args: Any
+    ) -> Any:
         tracer = self.tracer
         if tracer.phase is not Phase.SCENARIO:
             return super().run_in_executor(executor, func, *args)
@@ -299,9 +303,13 @@ def track_job(hub: GateHub, job: Job, lane: Any, capacity: int, submit: Callable
 def is_process_wide_executor(executor: Any) -> bool:
     """asgiref's single thread executor serves the whole process and must outlive a run."""
     stdlib_or_asgiref = type(executor).__module__
-    return executor is not None and stdlib_or_asgiref.startswith("concurrent") and any(
-        getattr(owner, "single_thread_executor", None) is executor
-        for owner in _sync_to_async_classes()
+    return (
+        executor is not None
+        and stdlib_or_asgiref.startswith("concurrent")
+        and any(
+            getattr(owner, "single_thread_executor", None) is executor
+            for owner in _sync_to_async_classes()
+        )
     )
 
 

@@ -58,7 +58,7 @@ class Step(NamedTuple):
         detail: short extra text (a task's outcome, an exception, rows read).
     """
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: a step's position
     kind: StepKind
     task: int
     thread: str

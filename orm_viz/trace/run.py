@@ -10,6 +10,7 @@ calls the :class:`Controller` from its own thread, and reads the Trace.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import ctypes
 import itertools
@@ -66,7 +67,9 @@ class TracedRun:
     ) -> None:
         self._func = func
         self._args = tuple(args)
-        self.trace = Trace(scenario=scenario, environment=dict(environment or {}), max_steps=max_steps)
+        self.trace = Trace(
+            scenario=scenario, environment=dict(environment or {}), max_steps=max_steps
+        )
         self.trace.settings.update({"mode": str(mode), "latency_ms": round(latency * 1000, 3)})
         self.hub = GateHub(trace=self.trace, mode=mode, focus=1)
         files = frozenset(user_files) if user_files is not None else frozenset({scenario.path})
@@ -188,10 +191,8 @@ class TracedRun:
         self.tracer.stop()
         loop = self._loop
         if loop is not None and not loop.is_closed() and self.tracer.phase is Phase.SCENARIO:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
                 loop.call_soon_threadsafe(_cancel_all_tasks, loop)
-            except RuntimeError:  # the loop closed in between
-                pass
         if not self._thread.is_alive() and self._thread.ident is None:
             return True  # never started
         self._thread.join(timeout * POLITE_STOP_SHARE)

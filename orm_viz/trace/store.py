@@ -27,6 +27,7 @@ _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new
 def _event_step(event: Event) -> int:
     return event.step
 
+
 DEFAULT_MAX_EVENTS = 1_000_000
 
 

@@ -257,7 +257,8 @@ class Tracer:
         error: BaseException | None = None,
     ) -> None:
         """Record a task's end; ``frame`` is its coroutine's (finished) top frame."""
-        line, func, local_values = 0, "", ()
+        line, func = 0, ""
+        local_values: tuple[tuple[str, Any], ...] = ()
         if frame is not None:
             func = frame.f_code.co_qualname
             line = frame.f_lineno
@@ -268,7 +269,9 @@ class Tracer:
             line = _raising_line(error.__traceback__, self.user_files) or line
         else:
             result = render_value(value)
-        self.trace.update_task(task_id, outcome=outcome, result=result, line=line, ended_t=self.clock())
+        self.trace.update_task(
+            task_id, outcome=outcome, result=result, line=line, ended_t=self.clock()
+        )
         detail = f"{outcome}: {result}" if outcome != "cancelled" else "cancelled"
         self.hub.pass_through(
             Gate(
@@ -289,7 +292,11 @@ class Tracer:
         job = Job(id=next(self._job_ids), task=task_id, function=function)
         self.trace.put_job(
             JobRecord(
-                id=job.id, task=task_id, function=function, executor=executor, dispatched=self.clock()
+                id=job.id,
+                task=task_id,
+                function=function,
+                executor=executor,
+                dispatched=self.clock(),
             )
         )
         return job
@@ -300,7 +307,12 @@ class Tracer:
             return tuple(self._busy)
 
     def run_job(
-        self, job: Job, func: Callable[..., Any], args: tuple[Any, ...], *, persistent_thread: bool = False
+        self,
+        job: Job,
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        *,
+        persistent_thread: bool = False,
     ) -> Any:
         """Run a job's function in the calling worker thread, linking its queries to the job.
 
@@ -390,12 +402,12 @@ class Tracer:
 
     @staticmethod
     def rows_read(job: Job, count: int) -> None:
-        """The ORM read ``count`` more rows of the job's open query (counted, written at its end)."""
+        """The ORM read ``count`` more rows of the open query (written when it closes)."""
         job.rows = max(job.rows, 0) + count
         job.query_rows = max(job.query_rows, 0) + count
 
     def rows_read_late(self, job: Job, query_id: int, count: int) -> None:
-        """Rows of a query whose statement ran in an earlier job (aiosqlite: execute, then fetch)."""
+        """Rows of a query whose statement ran in an earlier job (aiosqlite fetches later)."""
         job.rows = max(job.rows, 0) + count
         job.last_query = query_id
         query = self.trace.queries.get(query_id)
@@ -419,8 +431,17 @@ class Tracer:
         if self.hub.never_holds:  # nothing can stop: record the step, skip the gate machinery
             line, func, local_values, chain = job.position
             self.trace.append_step(
-                kind, job.task, thread, line, func, local_values, chain, query_id, self.clock(),
-                False, detail,
+                kind,
+                job.task,
+                thread,
+                line,
+                func,
+                local_values,
+                chain,
+                query_id,
+                self.clock(),
+                False,
+                detail,
             )
             return
         released = threading.Event()
