@@ -16,12 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from orm_viz.trace.records import Event, JobRecord, QueryRecord, Step, TaskRecord
+from orm_viz.trace.records import Event, JobRecord, QueryRecord, Step, StepKind, TaskRecord
 
 DEFAULT_MAX_STEPS = 250_000
 
 
 _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+_KINDS = {kind.value: kind for kind in StepKind}
+
+
+def _as_step(index: int, fields: tuple[Any, ...]) -> Step:
+    """A Step from a stored row. Rows hold the kind as a plain string, and nothing else that
+    the garbage collector must track, so a long trace costs the collector nothing."""
+    return _new_tuple(Step, (index, _KINDS[fields[0]], *fields[1:]))
 
 
 def _event_step(event: Event) -> int:
@@ -76,10 +83,10 @@ class Trace:
 
     # ------------------------------------------------------------------ writing
 
-    def append_step(self, *fields: Any) -> int:
+    def append_step(self, kind: StepKind, *fields: Any) -> int:
         """Record a step from its fields after ``index`` (see :class:`Step`); returns its index."""
         with self._lock:
-            self._steps.append(fields)
+            self._steps.append((kind.value, *fields))
             if len(self._steps) > self.max_steps:
                 self._trim_locked()
             return self.dropped_steps + len(self._steps) - 1
@@ -98,7 +105,7 @@ class Trace:
     def load_steps(self, steps: list[Step], dropped: int) -> None:
         """Fill a loaded trace (steps already validated)."""
         with self._lock:
-            self._steps.extend(tuple(step)[1:] for step in steps)
+            self._steps.extend((step.kind.value, *step[2:]) for step in steps)
             self.dropped_steps = dropped
 
     def add_event(self, event: Event) -> None:
@@ -170,12 +177,12 @@ class Trace:
                 raise IndexError(f"step {index} was dropped (the first {self.dropped_steps} were)")
             if position >= len(self._steps):
                 raise IndexError(f"step {index} is not recorded yet")
-            return _new_tuple(Step, (index, *self._steps[position]))
+            return _as_step(index, self._steps[position])
 
     def iter_steps(self) -> Iterator[Step]:
         with self._lock:
             snapshot, first = tuple(self._steps), self.dropped_steps
-        return (_new_tuple(Step, (first + i, *fields)) for i, fields in enumerate(snapshot))
+        return (_as_step(first + i, fields) for i, fields in enumerate(snapshot))
 
     def events_of_step(self, index: int) -> list[Event]:
         """Events recorded while step ``index`` was the latest (they arrive in step order)."""

@@ -206,7 +206,7 @@ class Tracer:
         steps, max_steps, trim = trace._steps, trace.max_steps, trace.trim
         task_query, t0, capture = self._task_query, self.t0, self.is_user.capture
         perf_counter, thread = time.perf_counter, self.loop_thread
-        resume, start = StepKind.TASK_RESUME, StepKind.TASK_START
+        resume, start = StepKind.TASK_RESUME.value, StepKind.TASK_START.value  # rows hold plain str
 
         def record(task_id: int, coro: Any, started: bool) -> None:
             try:
