@@ -61,8 +61,8 @@ def trace(
 ) -> Trace:
     """Run ``func(*args)`` to the end in its own traced loop, nothing held, and return the trace.
 
-    The coroutine's return value is ``trace.result``-free by design: read it from
-    the main task's record (``trace.tasks[1].result``, rendered).
+    The trace holds rendered text only, never live objects: the return value is
+    ``trace.tasks[1].result`` (rendered), the outcome ``trace.tasks[1].outcome``.
 
     Args:
         func: a coroutine function.
