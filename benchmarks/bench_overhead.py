@@ -45,8 +45,8 @@ def main() -> None:
         f"   ({steps:,} steps recorded)"
     )
     print(
-        f"  ratio traced/untraced: median {hooked / plain:.2f}, best {min(traced) / min(untraced):.2f}"
-        "  (budget <= 2.00)"
+        f"  ratio traced/untraced: median {hooked / plain:.2f}, "
+        f"best {min(traced) / min(untraced):.2f}  (budget <= 2.00)"
     )
 
 
