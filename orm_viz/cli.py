@@ -8,10 +8,15 @@ on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from orm_viz.trace.store import Trace
 
 EXIT_BAD_INPUT = 2
 EXIT_TIMEOUT = 1
@@ -53,9 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
         "and print what happened.",
     )
     trace.add_argument(
-        "target", metavar="TARGET", help="a bundled scenario name, or path/to/file.py[:function]"
+        "target",
+        metavar="TARGET",
+        help="a bundled scenario name, path/to/file.py[:function], or a saved trace.json",
     )
-    trace.add_argument("--format", choices=["json"], default="json", help="output format")
+    trace.add_argument(
+        "--format",
+        choices=["table", "markdown", "json"],
+        default="table",
+        help="table: execution table and variable tracker; markdown: the whole lesson; "
+        "json: the trace and every derived view (default: table)",
+    )
+    trace.add_argument(
+        "--focus",
+        type=int,
+        default=1,
+        metavar="TASK",
+        help="the task whose story to tell (default 1)",
+    )
     trace.add_argument(
         "--latency",
         type=_latency,
@@ -105,20 +125,46 @@ def _list() -> int:
 
 
 def _trace(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        return _fail(f"--output {output} is a directory")
+    if args.target.endswith(".json"):
+        from orm_viz.trace.export import TraceFormatError, load_path
+
+        try:
+            trace = load_path(args.target)
+        except TraceFormatError as error:
+            return _fail(str(error))
+        status = 0
+    else:
+        found = _run_to_end(args)
+        if isinstance(found, int):
+            return found
+        trace, status = found
+    if args.focus not in trace.tasks:
+        return _fail(f"--focus {args.focus}: the run has tasks {sorted(trace.tasks)}")
+    text = _formatted(trace, args.format, args.focus, styled=output is None)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            return _fail(f"cannot write {output}: {error.strerror}")
+    else:
+        sys.stdout.write(text)
+    return status
+
+
+def _run_to_end(args: argparse.Namespace) -> tuple[Trace, int] | int:
+    """Run the target scenario under the tracer; (trace, exit status) or an error status."""
     import time
 
     from orm_viz.db.demo import DemoDatabaseError
     from orm_viz.scenarios import ScenarioError, load
+    from orm_viz.session import start_scenario_run
     from orm_viz.trace import Mode
-    from orm_viz.trace.export import dumps
 
-    output = Path(args.output) if args.output else None
-    if output is not None and output.is_dir():
-        return _fail(f"--output {output} is a directory")
     try:
         scenario = load(args.target)
-        from orm_viz.session import start_scenario_run
-
         controller = start_scenario_run(scenario, mode=Mode(args.mode), latency_ms=args.latency)
     except (ScenarioError, DemoDatabaseError) as error:
         return _fail(str(error))
@@ -129,10 +175,10 @@ def _trace(args: argparse.Namespace) -> int:
     finally:
         stopped_cleanly = controller.stop()
     status = 0
-    if not controller.trace.finished or controller.trace.outcome == "stopped":
+    if controller.trace.outcome == "stopped":
         print(
             f"orm-viz: {scenario.name} did not finish within {args.timeout:g} s; "
-            "the trace so far was printed",
+            "this is the trace so far",
             file=sys.stderr,
         )
         status = EXIT_TIMEOUT
@@ -141,15 +187,30 @@ def _trace(args: argparse.Namespace) -> int:
             "orm-viz: a thread of the run could not be stopped (blocked in a C call)",
             file=sys.stderr,
         )
-    text = dumps(controller.trace)
-    if output is not None:
-        try:
-            output.write_text(text + "\n", encoding="utf-8")
-        except OSError as error:
-            return _fail(f"cannot write {output}: {error.strerror}")
-    else:
-        sys.stdout.write(text + "\n")
-    return status
+    return controller.trace, status
+
+
+def _formatted(trace: Trace, kind: str, focus: int, *, styled: bool) -> str:
+    if kind == "json":
+        import json
+
+        from orm_viz.trace.export import trace_to_dict
+        from orm_viz.views.formats import views_data
+
+        data = trace_to_dict(trace)
+        data["views"] = views_data(trace, focus)
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    if kind == "markdown":
+        from orm_viz.views.formats import render_markdown
+
+        return render_markdown(trace, focus)
+    from orm_viz.views.formats import render_table
+
+    terminal = styled and sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if terminal else 100
+    return render_table(
+        trace, focus, color=terminal and not os.environ.get("NO_COLOR"), width=width
+    )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,38 @@ class Scenario:
     latency_ms: float = 0.0
     module: ModuleType | None = field(default=None, compare=False, repr=False)
 
+    def lesson(self, trace: Any = None) -> dict[str, Any]:
+        """The scenario's lesson as plain data: title, snapshot, key moments, extra questions.
+
+        Extra quiz questions may compute their answer (and choices) from the finished
+        trace: ``{"question": ..., "answer": lambda trace: ..., ...}``. They are
+        resolved here when ``trace`` is given, so a saved trace carries the results.
+        """
+        module = self.module
+        snapshot = getattr(module, "SNAPSHOT", None) or _docstring_lines(module)
+        moments = [
+            {"text": text, "where": dict(where), "which": which}
+            for text, where, which in _moments(getattr(module, "KEY_MOMENTS", ()))
+        ]
+        quiz = []
+        for question in getattr(module, "QUIZ", ()):
+            resolved = (
+                {key: value(trace) if callable(value) else value for key, value in question.items()}
+                if trace is not None or not _has_callables(question)
+                else None
+            )
+            if resolved is not None:
+                resolved.setdefault("hint", "")
+                resolved["choices"] = [str(c) for c in resolved["choices"]]
+                resolved["answer"] = str(resolved["answer"])
+                quiz.append(resolved)
+        return {
+            "title": self.title,
+            "snapshot": list(snapshot),
+            "key_moments": moments,
+            "quiz": quiz,
+        }
+
     @property
     def info(self) -> ScenarioInfo:
         code = self.func.__code__
@@ -50,6 +82,24 @@ class Scenario:
             source=self.source,
             first_line=code.co_firstlineno,
         )
+
+
+def _docstring_lines(module: ModuleType | None) -> list[str]:
+    """The docstring's paragraphs, each on one line."""
+    doc = (inspect.getdoc(module) or "") if module is not None else ""
+    return [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+
+
+def _moments(declared: Any) -> list[tuple[str, dict[str, Any], str]]:
+    moments = []
+    for item in declared:
+        text, where, *rest = item
+        moments.append((str(text), dict(where), rest[0] if rest else "first"))
+    return moments
+
+
+def _has_callables(question: dict[str, Any]) -> bool:
+    return any(callable(value) for value in question.values())
 
 
 def bundled_dir() -> Path:

@@ -55,6 +55,14 @@ def start_scenario_run(
 
     database = fresh_copy()
     latency = scenario.latency_ms if latency_ms is None else latency_ms
+
+    def finished(run: TracedRun) -> None:
+        shutil.rmtree(database.parent, ignore_errors=True)
+        try:
+            run.trace.lesson = scenario.lesson(run.trace)
+        except Exception as error:  # a scenario's answer function failed: say so, keep the rest
+            run.tracer.report_error("scenario quiz", error)
+
     run = TracedRun(
         scenario.func,
         scenario=scenario.info,
@@ -63,8 +71,9 @@ def start_scenario_run(
         instruments=[DjangoInstrument(str(database)), AiosqliteInstrument()],
         environment=environment(),
         max_steps=max_steps,
-        on_finish=lambda _run: shutil.rmtree(database.parent, ignore_errors=True),
+        on_finish=finished,
     )
+    run.trace.lesson = scenario.lesson()
     run.trace.settings["database"] = "fresh copy of the demo database"
     controller = Controller(run)
     if start:

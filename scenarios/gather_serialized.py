@@ -20,3 +20,22 @@ async def main():
         Post.objects.acount(),
     )
     return users, authors, posts
+
+
+SNAPSHOT = [
+    "Each a-method is sync_to_async(thread_sensitive=True) around the sync method.",
+    "All thread-sensitive calls of one context share one DB thread, so gathered ORM "
+    "queries run one after another, not in parallel.",
+    "With latency L per query, gather() of three queries takes at least 3 × L.",
+]
+KEY_MOMENTS = [
+    ("main waits on gather(): three tasks, one per query.", {"kind": "task_resume"}),
+]
+QUIZ = [
+    {
+        "question": "How many DB threads ran the three gathered queries?",
+        "choices": ["1", "3", "2", "none: the loop ran them"],
+        "answer": lambda trace: str(len({q.thread for q in trace.queries.values()})),
+        "hint": "Look at the SQL thread of each query (lanes: one DB-thread lane).",
+    }
+]

@@ -28,3 +28,21 @@ async def main():
     stop.set()
     ticks = await ticking
     return active, ticks
+
+
+SNAPSHOT = [
+    "While a query runs in the DB thread, the event loop is free: other coroutines run.",
+    "Trace with --mode others to hold main at each step and watch the ticker tick meanwhile.",
+]
+KEY_MOMENTS = [
+    ("main sends its query and waits; the ticker keeps running.", {"kind": "query_execute"}),
+    ("main gets the count back.", {"data_received": True}),
+]
+QUIZ = [
+    {
+        "question": "Did the ticker tick while main waited for its (slow) query?",
+        "choices": ["Yes", "No"],
+        "answer": lambda trace: "Yes" if trace.tasks[2].result not in ("0", "") else "No",
+        "hint": "Compare the ticker task's result with the query's duration.",
+    }
+]

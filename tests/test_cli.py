@@ -48,7 +48,7 @@ def test_trace_accepts_a_users_file_and_function(tmp_path: Path) -> None:
         "async def helper():\n    return 1\n\n"
         "async def count_active():\n    return await User.objects.filter(active=True).acount()\n"
     )
-    result = orm_viz("trace", f"{target}:count_active", "--mode", "others")
+    result = orm_viz("trace", f"{target}:count_active", "--mode", "others", "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["scenario"]["function"] == "count_active"
@@ -57,7 +57,7 @@ def test_trace_accepts_a_users_file_and_function(tmp_path: Path) -> None:
 
 def test_trace_writes_to_a_file_with_output(tmp_path: Path) -> None:
     out = tmp_path / "trace.json"
-    result = orm_viz("trace", "seed_corrected", "--output", str(out))
+    result = orm_viz("trace", "seed_corrected", "--format", "json", "--output", str(out))
     assert result.returncode == 0
     assert result.stdout == ""
     assert json.loads(out.read_text())["outcome"] == "returned"

@@ -43,6 +43,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "scenario": asdict(trace.scenario),
         "environment": dict(trace.environment),
         "settings": dict(trace.settings),
+        "lesson": trace.lesson,
         "outcome": trace.outcome,
         "finished": trace.finished,
         "dropped_steps": trace.dropped_steps,
@@ -194,6 +195,7 @@ def trace_from_dict(data: Any) -> Trace:
         max_steps=max(1, len(_require(data, "steps", list, "trace"))),
     )
     trace.settings.update({str(k)[:100]: v for k, v in settings.items() if _scalar(v)})
+    trace.lesson = _lesson(data.get("lesson", {}))
     steps = [
         _record(Step, item, f"steps[{i}]", {"kind": StepKind})
         for i, item in enumerate(data["steps"])
@@ -218,6 +220,53 @@ def trace_from_dict(data: Any) -> Trace:
     trace.finished = bool(_require(data, "finished", bool, "trace"))
     trace.jump(trace.first_index)
     return trace
+
+
+def _strings(value: Any, where: str, limit: int = 1000) -> list[str]:
+    if not isinstance(value, list) or len(value) > limit:
+        raise TraceFormatError(f"not a valid trace: {where} should be a list of strings")
+    if not all(isinstance(item, str) and len(item) <= 10_000 for item in value):
+        raise TraceFormatError(f"not a valid trace: {where} should be a list of strings")
+    return list(value)
+
+
+def _lesson(data: Any) -> dict[str, Any]:
+    """Validate the lesson part: only the shapes the views read."""
+    if not isinstance(data, dict):
+        raise TraceFormatError("not a valid trace: lesson is not an object")
+    lesson: dict[str, Any] = {}
+    if "title" in data:
+        lesson["title"] = _require(data, "title", str, "lesson")[:500]
+    if "snapshot" in data:
+        lesson["snapshot"] = _strings(data["snapshot"], "lesson.snapshot")
+    moments = []
+    for i, item in enumerate(
+        _require(data, "key_moments", list, "lesson") if "key_moments" in data else []
+    ):
+        where = _require(item, "where", dict, f"lesson.key_moments[{i}]")
+        if not all(isinstance(k, str) and _scalar(v) for k, v in where.items()):
+            raise TraceFormatError(f"not a valid trace: lesson.key_moments[{i}].where is not flat")
+        moments.append(
+            {
+                "text": _require(item, "text", str, f"lesson.key_moments[{i}]"),
+                "where": dict(where),
+                "which": _require(item, "which", str, f"lesson.key_moments[{i}]"),
+            }
+        )
+    lesson["key_moments"] = moments
+    questions = []
+    for i, item in enumerate(_require(data, "quiz", list, "lesson") if "quiz" in data else []):
+        where = f"lesson.quiz[{i}]"
+        questions.append(
+            {
+                "question": _require(item, "question", str, where),
+                "choices": _strings(_require(item, "choices", list, where), f"{where}.choices", 10),
+                "answer": _require(item, "answer", str, where),
+                "hint": _require(item, "hint", str, where),
+            }
+        )
+    lesson["quiz"] = questions
+    return lesson
 
 
 def _scalar(value: Any) -> bool:

@@ -74,6 +74,9 @@ class Trace:
     finished: bool = False
     outcome: str = "running"
     settings: dict[str, Any] = field(default_factory=dict)
+    # The scenario's lesson (title, snapshot, key moments, extra quiz questions), as plain
+    # JSON-ready data, so views of a saved trace need nothing but the trace.
+    lesson: dict[str, Any] = field(default_factory=dict)
     _cursor: int = -1
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 

@@ -1,0 +1,200 @@
+"""The learning modes: key moments, quiz, concept snapshot and full transcript.
+
+Key moments and extra questions come from the scenario (stored in the trace's
+lesson); every answer is computed from the recorded run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from orm_viz.trace.records import EventKind, StepKind
+from orm_viz.trace.store import Trace
+from orm_viz.views.story import (
+    TableRow,
+    execution_table,
+    source_line,
+    step_number,
+    variable_tracker,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMoment:
+    text: str
+    row: int  # table row number, or 0 if the run never reached it
+    step: int  # trace step index, or -1
+
+
+def key_moments(trace: Trace, task: int = 1) -> list[KeyMoment]:
+    """Resolve the scenario's key moments to rows: the first (or last) row matching all
+    of a moment's conditions on the row's fields (kind, awaited, query_sent, ...)."""
+    rows = execution_table(trace, task)
+    found = []
+    for moment in trace.lesson.get("key_moments", []):
+        matches = [row for row in rows if _matches(row, moment["where"])]
+        if moment.get("which") == "last":
+            matches.reverse()
+        row = matches[0] if matches else None
+        found.append(KeyMoment(moment["text"], row.number if row else 0, row.step if row else -1))
+    return found
+
+
+def _matches(row: TableRow, where: dict[str, Any]) -> bool:
+    return all(getattr(row, key, None) == value for key, value in where.items())
+
+
+# ------------------------------------------------------------------ quiz
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    question: str
+    choices: tuple[str, ...]
+    answer: str  # one of the choices
+    hint: str
+
+    @property
+    def answer_letter(self) -> str:
+        return "ABCDEFGH"[self.choices.index(self.answer)]
+
+
+def _choices(answer: str, distractors: list[str], salt: int) -> tuple[str, ...]:
+    """The answer and up to three distinct distractors, in an order fixed by ``salt``."""
+    options = [answer]
+    for option in (_clip(d) for d in distractors):
+        if option not in options and len(options) < 4:
+            options.append(option)
+    turn = salt % len(options)
+    return tuple(options[turn:] + options[:turn])
+
+
+def quiz(trace: Trace, task: int = 1) -> list[Question]:
+    """Questions whose answers come from this run, then the scenario's own."""
+    rows = execution_table(trace, task)
+    questions: list[Question] = []
+    received = next((row for row in rows if row.data_received), None)
+    if received is not None:
+        others = [f"Step {row.number}" for row in rows if row is not received and row.number]
+        questions.append(
+            Question(
+                "At which step does the database's data reach the program?",
+                _choices(f"Step {received.number}", others[1:] + others[:1], received.number),
+                f"Step {received.number}",
+                "Look at the Data received? column of the execution table.",
+            )
+        )
+    tracker = variable_tracker(trace, task)
+    waiting = next((row for row in rows if row.awaited), None)
+    if waiting is not None and tracker.names:
+        column = tracker.columns.index(waiting.number)
+        name = tracker.names[-1]
+        held = tracker.cells[name][column].text
+        final = tracker.cells[name][-1].text
+        answer = (
+            "nothing yet: it is unbound until the await completes" if held == "unbound" else held
+        )
+        questions.append(
+            Question(
+                f"What does `{name}` hold at step {waiting.number}?",
+                _choices(answer, [final, "a coroutine object", "an empty list"], waiting.number),
+                answer,
+                f"Look at the variable tracker, column {waiting.number}, row `{name}`.",
+            )
+        )
+    queries = [q for q in trace.queries.values() if q.task == task] or list(trace.queries.values())
+    if queries:
+        count = len(trace.queries)
+        questions.append(
+            Question(
+                "How many SQL queries did this run send to the database?",
+                _choices(
+                    str(count), [str(count + 1), str(max(0, count - 1)), str(count * 2)], count
+                ),
+                str(count),
+                "Count the rows where DB query sent? turns Yes, or the queries in the transcript.",
+            )
+        )
+        threads = sorted({q.thread for q in trace.queries.values()})
+        answer = ", ".join(threads)
+        loop = next((s.thread for s in trace.iter_steps() if s.thread.startswith("orm-viz")), "")
+        questions.append(
+            Question(
+                "Which thread ran the SQL?",
+                _choices(
+                    answer,
+                    [f"{loop} (the event loop)", "a new thread for every query", "the main thread"],
+                    len(answer),
+                ),
+                answer,
+                "Look at the SQL thread column of the execution table.",
+            )
+        )
+    for extra in trace.lesson.get("quiz", []):
+        questions.append(
+            Question(extra["question"], tuple(extra["choices"]), extra["answer"], extra["hint"])
+        )
+    return questions
+
+
+# ------------------------------------------------------------------ snapshot and transcript
+
+
+def concept_snapshot(trace: Trace) -> list[str]:
+    return list(trace.lesson.get("snapshot", []))
+
+
+def transcript(trace: Trace) -> list[str]:
+    """One plain sentence per step of the run (every task), from its events and records."""
+    sentences = []
+    names = {task.id: task.name for task in trace.tasks.values()}
+    blocks = [e for e in tuple(trace.events) if e.kind is EventKind.LOOP_BLOCKED]
+    main = trace.tasks.get(1)
+    if main is not None and trace.first_index == 0:
+        sentences.append(
+            f"Step 1: {main.coro.rsplit('.', 1)[-1]}() is called: a coroutine object is "
+            "created; nothing in it runs yet."
+        )
+    for step in trace.iter_steps():
+        number = step_number(step.index)
+        who = names.get(step.task, f"task {step.task}")
+        query = trace.queries.get(step.query)
+        text = source_line(trace, step.line)
+        if step.kind is StepKind.TASK_START:
+            sentence = f"{who} is about to start (line {step.line})."
+        elif step.kind is StepKind.QUERY_EXECUTE and query is not None:
+            sentence = (
+                f"{who} awaits `{text}`: {query.orm_function} reached the DB thread "
+                f"{query.thread}, which is about to run {_short(query.sql)}."
+            )
+        elif step.kind is StepKind.QUERY_RESULT and query is not None:
+            took = (query.end - query.start) * 1000 if query.end >= 0 else 0.0
+            during = [
+                e for e in blocks if e.t >= query.start and e.t - 0.1 <= max(query.end, query.start)
+            ]
+            loop = "the loop was blocked meanwhile" if during else "the loop was free meanwhile"
+            simulated = (
+                f" (with {query.latency * 1000:.0f} ms simulated latency)" if query.latency else ""
+            )
+            sentence = (
+                f"the DB thread {query.thread} returned {step.detail.split(' read')[0]} for "
+                f"{query.orm_function} after {took:.1f} ms{simulated}; {loop}."
+            )
+        elif step.kind is StepKind.TASK_RESUME:
+            got = f" with {max(query.rows, 0)} rows" if query is not None else ""
+            sentence = f"{who} resumes at line {step.line}{got}: `{text}`."
+        elif step.kind is StepKind.TASK_END:
+            sentence = f"{who} {step.detail.replace(': ', ' ', 1)} at line {step.line}."
+        else:
+            sentence = f"{who}: {step.kind.value} at line {step.line}."
+        sentences.append(f"Step {number}: {sentence}")
+    return sentences
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short(sql: str, limit: int = 90) -> str:
+    return _clip(sql, limit)

@@ -1,0 +1,310 @@
+"""The focused task's story: execution table, variable tracker and flow stages.
+
+The seed page's columns, each derived from observed steps:
+
+* Awaited? — the task is suspended at an await at this step;
+* DB query sent? — the SQL of the task's current await reached a DB thread;
+* Data received? — that query's result was handed back to the task;
+* Result — what the step shows: coroutine created, waiting for the DB (thread),
+  rows ready, rows received, the returned value or the exception.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from orm_viz.trace.records import QueryRecord, Step, StepKind
+from orm_viz.trace.store import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One row of the execution table.
+
+    Attributes:
+        number: the step number shown to users, the same in every view: 1 is the main
+            coroutine's call (before any gate), and trace step ``i`` is number ``i + 2``.
+            The call row of any other task is 0 (its creation is not a step).
+        step: trace step index, or -1 for the call row (the coroutine's creation).
+        kind: "call" or the step kind's value.
+        action: what happened, usually the source line.
+        line: source line (0 if none).
+        awaited, query_sent, data_received: the seed page's yes/no columns.
+        result: short text for the Result column.
+        elapsed: seconds since the task was created.
+        sql_thread: the thread that ran this row's SQL ("" if none).
+        query: id of the row's query, or -1.
+    """
+
+    number: int
+    step: int
+    kind: str
+    action: str
+    line: int
+    awaited: bool
+    query_sent: bool
+    data_received: bool
+    result: str
+    elapsed: float
+    sql_thread: str
+    query: int
+
+
+def step_number(index: int) -> int:
+    """The number users see for trace step ``index`` (1 is the main coroutine's call)."""
+    return index + 2
+
+
+def source_line(trace: Trace, line: int) -> str:
+    """The stripped text of ``line`` in the traced file ("" if out of range)."""
+    lines = trace.scenario.source.splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def focus_steps(trace: Trace, task: int) -> list[Step]:
+    return [step for step in trace.iter_steps() if step.task == task]
+
+
+def _rows_text(rows: int) -> str:
+    return f"{rows} row" + ("" if rows == 1 else "s")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def execution_table(trace: Trace, task: int = 1) -> list[TableRow]:
+    """The execution table of ``task``: its creation, then one row per step."""
+    record = trace.tasks.get(task)
+    if record is None:
+        return []
+    created = record.created_t
+    function = record.coro.rsplit(".", 1)[-1]
+    call_line = record.created_line or trace.scenario.first_line
+    call_action = (
+        f"Call {function}()"
+        if task == 1
+        else (source_line(trace, record.created_line) or f"create task {record.name}")
+    )
+    rows = [
+        TableRow(
+            1,
+            -1,
+            "call",
+            call_action,
+            call_line,
+            False,
+            False,
+            False,
+            "coroutine created, not started",
+            0.0,
+            "",
+            -1,
+        )
+    ]
+    sent = received = False
+    for step in focus_steps(trace, task):
+        query = trace.queries.get(step.query)
+        awaited = step.kind in (StepKind.QUERY_EXECUTE, StepKind.QUERY_RESULT)
+        if step.kind is StepKind.QUERY_EXECUTE:
+            sent, received = True, False
+        elif step.kind is StepKind.TASK_RESUME and query is not None and sent:
+            received = True
+        rows.append(
+            TableRow(
+                number=step_number(step.index),
+                step=step.index,
+                kind=step.kind.value,
+                action=_action(trace, step, query, function),
+                line=step.line,
+                awaited=awaited,
+                query_sent=sent,
+                data_received=received,
+                result=_result(step, query),
+                elapsed=max(0.0, step.t - created),
+                sql_thread=query.thread if query is not None else "",
+                query=step.query,
+            )
+        )
+    return rows
+
+
+def _action(trace: Trace, step: Step, query: QueryRecord | None, function: str) -> str:
+    text = source_line(trace, step.line)
+    if step.kind is StepKind.TASK_START:
+        return f"Start {function}(): run until its first await"
+    if step.kind is StepKind.QUERY_RESULT:
+        runner = query.orm_function if query is not None else "the query"
+        return f"DB thread runs {runner}"
+    if step.kind is StepKind.TASK_END:
+        return text or f"{function} ends"
+    return text or step.chain
+
+
+def _result(step: Step, query: QueryRecord | None) -> str:
+    if step.kind is StepKind.TASK_START:
+        return "running until the first await"
+    if step.kind is StepKind.QUERY_EXECUTE:
+        return f"waiting for DB ({step.thread})"
+    if step.kind is StepKind.QUERY_RESULT:
+        if query is None:
+            return step.detail
+        took = _ms(query.end - query.start) if query.end >= 0 else "?"
+        return f"{step.detail}, ready in {query.thread} after {took}"
+    if step.kind is StepKind.TASK_RESUME:
+        if query is not None:
+            return f"{_rows_text(max(query.rows, 0))} received"
+        return "resumed"
+    return step.detail
+
+
+# ------------------------------------------------------------------ variable tracker
+
+UNBOUND = "unbound"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerCell:
+    text: str
+    changed: bool
+    bound: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tracker:
+    """Variables × table rows for one task.
+
+    Attributes:
+        columns: the table row numbers, in order.
+        names: variables in order of first appearance.
+        cells: for each name, one cell per column.
+        pending: per column, what the task is waiting on ("" if nothing).
+    """
+
+    columns: tuple[int, ...]
+    names: tuple[str, ...]
+    cells: dict[str, tuple[TrackerCell, ...]]
+    pending: tuple[str, ...]
+
+
+def variable_tracker(trace: Trace, task: int = 1) -> Tracker:
+    """Locals of ``task`` at each row; a variable is ``unbound`` until it is assigned."""
+    rows = execution_table(trace, task)
+    steps = {step.index: step for step in focus_steps(trace, task)}
+    snapshots: list[dict[str, str]] = []
+    names: list[str] = []
+    for row in rows:
+        step = steps.get(row.step)
+        values = dict(step.locals) if step is not None else {}
+        snapshots.append(values)
+        names.extend(name for name in values if name not in names)
+    cells: dict[str, tuple[TrackerCell, ...]] = {}
+    for name in names:
+        column: list[TrackerCell] = []
+        previous = UNBOUND
+        for values in snapshots:
+            text = values.get(name, UNBOUND)
+            column.append(TrackerCell(text, changed=text != previous, bound=name in values))
+            previous = text
+        cells[name] = tuple(column)
+    pending = tuple(_pending(trace, row) for row in rows)
+    return Tracker(tuple(r.number for r in rows), tuple(names), cells, pending)
+
+
+def _pending(trace: Trace, row: TableRow) -> str:
+    if not row.awaited:
+        return ""
+    expression = source_line(trace, row.line)
+    if "await " in expression:
+        expression = "await " + expression.split("await ", 1)[1]
+    query = trace.queries.get(row.query)
+    target = f" → {query.orm_function} in {query.thread}" if query is not None else ""
+    return f"{expression}{target}"
+
+
+# ------------------------------------------------------------------ flow stages
+
+
+class Stage(enum.StrEnum):
+    START = "Start"
+    SEND_QUERY = "Send query"
+    WAIT = "Wait — loop free"
+    RECEIVE = "Receive data"
+    PROCESS = "Process in Python"
+    RETURN = "Return"
+    END = "End"
+    RAISED = "Raised"
+
+
+FLOW = (
+    Stage.START,
+    Stage.SEND_QUERY,
+    Stage.WAIT,
+    Stage.RECEIVE,
+    Stage.PROCESS,
+    Stage.RETURN,
+    Stage.END,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """Where one task is in the flow at a step."""
+
+    task: int
+    stage: Stage
+    thread: str  # the DB thread running its query, while waiting on one
+    query: int
+    since: float  # when it entered this stage
+
+
+def flow_stages(trace: Trace, index: int) -> dict[int, Token]:
+    """The stage of every task that exists at step ``index``."""
+    for at, tokens in flow_timeline(trace, until=index):
+        if at == index:
+            return tokens
+    return {}
+
+
+def flow_timeline(trace: Trace, until: int | None = None) -> Iterator[tuple[int, dict[int, Token]]]:
+    """(step index, tokens of every task) for each step, in one pass over the trace."""
+    queries_by_task: dict[int, list[QueryRecord]] = {}
+    for query in trace.queries.values():
+        queries_by_task.setdefault(query.task, []).append(query)
+    latest: dict[int, Step] = {}
+    for step in trace.iter_steps():
+        if until is not None and step.index > until:
+            return
+        latest[step.task] = step
+        yield (
+            step.index,
+            {
+                task: _token(trace, task, last, step, queries_by_task.get(task, []))
+                for task, last in latest.items()
+            },
+        )
+
+
+def _token(trace: Trace, task: int, step: Step, now: Step, queries: list[QueryRecord]) -> Token:
+    kind, current = step.kind, step.index == now.index
+    query = trace.queries.get(step.query)
+    thread = query.thread if query is not None else ""
+    if kind is StepKind.TASK_END:
+        outcome = trace.tasks[task].outcome if task in trace.tasks else ""
+        if outcome == "raised":
+            return Token(task, Stage.RAISED, "", -1, step.t)
+        return Token(task, Stage.RETURN if current else Stage.END, "", -1, step.t)
+    if kind is StepKind.QUERY_EXECUTE:
+        return Token(task, Stage.SEND_QUERY if current else Stage.WAIT, thread, step.query, step.t)
+    if kind is StepKind.QUERY_RESULT:
+        return Token(task, Stage.RECEIVE, thread, step.query, step.t)
+    if current:
+        stage = Stage.START if kind is StepKind.TASK_START else Stage.PROCESS
+        return Token(task, stage, "", step.query, step.t)
+    # Released since: it ran and is now suspended at an await (a query of its own, if any).
+    for running in queries:
+        if running.start <= now.t and (running.end < 0 or running.end >= now.t):
+            return Token(task, Stage.WAIT, running.thread, running.id, running.start)
+    return Token(task, Stage.WAIT, "", -1, step.t)
