@@ -133,8 +133,11 @@ _TYPES: dict[Any, type | tuple[type, ...]] = {
 
 def _field_specs(cls: type) -> list[tuple[str, Any]]:
     """(name, type) of a record class: a dataclass or a NamedTuple."""
-    if hasattr(cls, "_fields"):
-        return list(cls.__annotations__.items())
+    if hasattr(cls, "_fields"):  # NamedTuple: annotations may be ForwardRefs or strings
+        return [
+            (name, getattr(kind, "__forward_arg__", kind))
+            for name, kind in cls.__annotations__.items()
+        ]
     return [(item.name, item.type) for item in fields(cls)]
 
 

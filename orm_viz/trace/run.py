@@ -132,10 +132,14 @@ class TracedRun:
         finally:
             self.tracer.call_instruments("run_closed")
             self._join_workers(deadline=time.monotonic() + 0.5)
-            self.trace.finish(outcome)
-            self.hub.notify_finished()
+            self.trace.outcome = outcome
             if self._on_finish is not None:
-                self._on_finish(self)
+                try:
+                    self._on_finish(self)
+                except Exception as error:  # reported; the run still finishes
+                    self.tracer.report_error("on_finish", error)
+            self.trace.finish(outcome)  # last: whoever waits for "finished" sees everything
+            self.hub.notify_finished()
 
     def _run_scenario(self, runner: asyncio.Runner, context: contextvars.Context) -> str:
         if self._stop_requested:

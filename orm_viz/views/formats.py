@@ -44,16 +44,19 @@ def table_renderable(trace: Trace, task: int = 1) -> Group:
     """Execution table and variable tracker as Rich renderables (all cells are Text)."""
     table = Table(
         title=Text(f"Execution table: {_title(trace)}"),
+        caption=Text("Awaited? · DB query sent? · Data received? · ms since the call"),
         box=box.SIMPLE_HEAD,
         expand=False,
         title_justify="left",
+        caption_justify="left",
+        pad_edge=False,
     )
     for header, options in (
         ("Step", {"justify": "right", "no_wrap": True}),
         ("Action", {"overflow": "fold", "ratio": 4}),
-        ("Awaited?", {"no_wrap": True}),
-        ("Query sent?", {"no_wrap": True}),
-        ("Data rcvd?", {"no_wrap": True}),
+        ("Await", {"no_wrap": True}),
+        ("Sent", {"no_wrap": True}),
+        ("Data", {"no_wrap": True}),
         ("Result", {"overflow": "fold", "ratio": 3}),
         ("ms", {"justify": "right", "no_wrap": True}),
     ):
@@ -70,20 +73,26 @@ def table_renderable(trace: Trace, task: int = 1) -> Group:
         )
     tracker = variable_tracker(trace, task)
     variables = Table(
-        title=Text("Variable tracker (· = unchanged, * = changed at this step)"),
+        title=Text("Variable tracker (* = changed at this step)"),
         box=box.SIMPLE_HEAD,
         title_justify="left",
+        pad_edge=False,
     )
-    variables.add_column(Text("Variable"), no_wrap=True)
-    for number in tracker.columns:
-        variables.add_column(Text(str(number)), overflow="ellipsis", no_wrap=True, max_width=13)
+    variables.add_column(Text("Step"), justify="right", no_wrap=True)
     for name in tracker.names:
-        cells = [
-            Text(("*" if cell.changed and cell.bound else "·") + " " + cell.text)
-            for cell in tracker.cells[name]
-        ]
-        variables.add_row(Text(name), *cells)
-    variables.add_row(Text("(awaiting)"), *[Text(p or "—") for p in tracker.pending])
+        variables.add_column(Text(name), overflow="fold", ratio=2)
+    variables.add_column(Text("Awaiting"), overflow="fold", ratio=3)
+    for column, number in enumerate(tracker.columns):
+        cells = []
+        for name in tracker.names:
+            cell = tracker.cells[name][column]
+            mark = "* " if cell.changed and cell.bound else ""
+            cells.append(Text(mark + _clip(cell.text, 60)))
+        variables.add_row(
+            Text(str(number) if number else "–"),
+            *cells,
+            Text(_clip(tracker.pending[column], 60) or "—"),
+        )
     return Group(table, variables)
 
 

@@ -182,7 +182,7 @@ def transcript(trace: Trace) -> list[str]:
                 f"{query.orm_function} after {took:.1f} ms{simulated}; {loop}."
             )
         elif step.kind is StepKind.TASK_RESUME:
-            got = f" with {max(query.rows, 0)} rows" if query is not None else ""
+            got = f" with {_plural(max(query.rows, 0), 'row')}" if query is not None else ""
             sentence = f"{who} resumes at line {step.line}{got}: `{text}`."
         elif step.kind is StepKind.TASK_END:
             sentence = f"{who} {step.detail.replace(': ', ' ', 1)} at line {step.line}."
@@ -190,6 +190,10 @@ def transcript(trace: Trace) -> list[str]:
             sentence = f"{who}: {step.kind.value} at line {step.line}."
         sentences.append(f"Step {number}: {sentence}")
     return sentences
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _clip(text: str, limit: int = 80) -> str:
