@@ -155,8 +155,15 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
             )
 
 
-class _WatchedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
-    """Tells the hub when the loop goes idle, and times each loop iteration."""
+_Selector = selectors.DefaultSelector
+
+
+class _WatchedSelector(_Selector):  # type: ignore[misc,valid-type]
+    """Tells the hub when the loop goes idle, and times each loop iteration.
+
+    ``select`` runs once per loop iteration, so it calls the real selector's
+    method directly (no ``super()`` lookup) and reads the clock twice at most.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,8 +173,8 @@ class _WatchedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
     def select(self, timeout: float | None = None) -> list[Any]:
         tracer = self.tracer
         if tracer is None:
-            return super().select(timeout)  # type: ignore[no-any-return]
-        busy = time.perf_counter() - self._busy_since
+            return _select(self, timeout)  # type: ignore[no-any-return]
+        busy = _clock() - self._busy_since
         if busy >= LOOP_BLOCK_THRESHOLD and tracer.phase is Phase.SCENARIO:
             with tracer.guarded("loop block"):
                 tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
@@ -175,13 +182,17 @@ class _WatchedSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
         if hub.tracks_settling and timeout != 0:
             hub.loop_idle(True)
             try:
-                return super().select(timeout)  # type: ignore[no-any-return]
+                return _select(self, timeout)  # type: ignore[no-any-return]
             finally:
                 hub.loop_idle(False)
-                self._busy_since = time.perf_counter()
-        ready = super().select(timeout)
-        self._busy_since = time.perf_counter()
+                self._busy_since = _clock()
+        ready = _select(self, timeout)
+        self._busy_since = _clock()
         return ready  # type: ignore[no-any-return]
+
+
+_select = _Selector.select
+_clock = time.perf_counter
 
 
 class TracingLoop(asyncio.SelectorEventLoop):
