@@ -39,3 +39,4 @@ QUIZ = [
         "hint": "Look at the SQL thread of each query (lanes: one DB-thread lane).",
     }
 ]
+EXPECTED = ("returns", None)

@@ -38,3 +38,4 @@ QUIZ = [
         "hint": "Look at the last row of the execution table and the (empty) queries.",
     }
 ]
+EXPECTED = ("raises", "TypeError")

@@ -39,3 +39,4 @@ QUIZ = [
         "hint": "Count the rows with kind query_execute: one hop, then cached rows.",
     }
 ]
+EXPECTED = ("returns", None)

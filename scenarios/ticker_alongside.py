@@ -10,6 +10,7 @@ import asyncio
 from demo_db.models import User
 
 TITLE = "A ticker keeps ticking while a slow query runs"
+FOCUS = "main"
 LATENCY_MS = 500
 
 
@@ -46,3 +47,4 @@ QUIZ = [
         "hint": "Compare the ticker task's result with the query's duration.",
     }
 ]
+EXPECTED = ("returns", None)

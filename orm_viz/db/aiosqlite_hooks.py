@@ -46,6 +46,8 @@ class _TracedQueue:
         self._tracer = tracer
         self._instrument = instrument
         self._last_query = -1
+        # sqlite3 cursor -> the query it ran: fetches come in later hops, maybe interleaved.
+        self._cursor_query: dict[int, int] = {}
 
     def put_nowait(self, item: tuple[Any, Any]) -> None:
         future, function = item
@@ -87,11 +89,19 @@ class _TracedQueue:
             raise
         with tracer.guarded("aiosqlite rows"):
             name = getattr(getattr(function, "func", None), "__name__", "")
-            if name in _FETCH_FUNCTIONS and self._last_query > 0:
+            owner = getattr(getattr(function, "func", None), "__self__", None)
+            if name in _FETCH_FUNCTIONS and name != "_execute_fetchall":
+                read_from = self._cursor_query.get(id(owner), self._last_query)
                 rows = len(result) if isinstance(result, list) else int(result is not None)
-                tracer.rows_read_late(job, self._last_query, rows)
+                if read_from > 0:
+                    tracer.rows_read_late(job, read_from, rows)
+            elif name == "_execute_fetchall" and query_id > 0:
+                tracer.rows_read(job, len(result))
             elif query_id > 0:
+                self._cursor_query[id(result)] = query_id
                 tracer.query_executed(job, getattr(result, "rowcount", -1))
+            elif name == "close" and owner is not None:
+                self._cursor_query.pop(id(owner), None)
         return result
 
     def __getattr__(self, name: str) -> Any:

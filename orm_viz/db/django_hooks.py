@@ -26,15 +26,25 @@ from orm_viz.trace.tracer import Tracer, current_job
 
 
 class _RowCountingCursor:
-    """Wraps a DB-API cursor and reports how many rows the ORM reads from it."""
+    """Wraps a DB-API cursor and reports how many rows the ORM reads from it.
 
-    def __init__(self, cursor: Any, tracer: Tracer, job: Any) -> None:
+    Rows may be read in later thread hops than the one that ran the statement
+    (``aiterator()`` reads one chunk per hop), so each read is credited to the
+    job running now.
+    """
+
+    def __init__(self, cursor: Any, tracer: Tracer, job: Any, query_id: int) -> None:
         self._cursor = cursor
         self._tracer = tracer
         self._job = job
+        self.query_id = query_id
 
     def _count(self, rows: int) -> None:
-        self._tracer.rows_read(self._job, rows)
+        found = current_job()
+        if found is None or found[1] is self._job:
+            self._tracer.rows_read(self._job, rows)
+        else:
+            self._tracer.rows_read_late(found[1], self.query_id, rows)
 
     def fetchone(self) -> Any:
         row = self._cursor.fetchone()
@@ -78,7 +88,9 @@ class _QueryObserver:
             tracer.simulate_latency()
             wrapper = context["cursor"]
             if type(wrapper.cursor) is not _RowCountingCursor:
-                wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job)
+                wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job, query_id)
+            else:
+                wrapper.cursor.query_id = query_id
         except Exception as error:  # reported; the query runs untraced
             tracer.report_error("query start", error)
         try:

@@ -13,12 +13,14 @@ import asyncio
 import contextlib
 import contextvars
 import ctypes
+import gc
 import itertools
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from orm_viz.trace import warnings_hook
 from orm_viz.trace.gates import GateHub, Mode
 from orm_viz.trace.instruments import Instrument
 from orm_viz.trace.loop import TracingLoop, is_process_wide_executor
@@ -82,7 +84,6 @@ class TracedRun:
             phase=Phase.SETUP,
             entry_line=scenario.first_line,
         )
-        self.result: Any = None
         self.error: BaseException | None = None
         self._on_finish = on_finish
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -111,6 +112,7 @@ class TracedRun:
 
     def _main(self) -> None:
         outcome = "returned"
+        warnings_hook.watch(self.tracer)
         try:
             with asyncio.Runner(loop_factory=self._make_loop) as runner:
                 context = contextvars.copy_context()
@@ -130,6 +132,8 @@ class TracedRun:
             self.tracer.report_error("run thread", error)
             outcome = "tracer error"
         finally:
+            gc.collect()  # coroutines never awaited are reported now, on this run's thread
+            warnings_hook.unwatch()
             self.tracer.call_instruments("run_closed")
             self._join_workers(deadline=time.monotonic() + 0.5)
             self.trace.outcome = outcome
@@ -146,7 +150,9 @@ class TracedRun:
             return "stopped"
         self.tracer.phase = Phase.SCENARIO
         try:
-            self.result = runner.run(self._func(*self._args), context=context)
+            # The value itself is not kept (the trace has it rendered): a coroutine returned
+            # by mistake must be freed here, so its "never awaited" warning is seen.
+            runner.run(self._func(*self._args), context=context)
         except asyncio.CancelledError:
             return "stopped" if self._stop_requested else "cancelled"
         except RunStopped:

@@ -17,8 +17,8 @@ BLOCK_FLAG_SECONDS = 0.1
 
 @dataclass(frozen=True, slots=True)
 class Interval:
-    """A stretch of one lane. ``state`` is one of: running, suspended, paused, waiting-db,
-    sql, busy, blocked."""
+    """A stretch of one lane. ``state`` is one of: running, suspended, paused, waiting-db
+    (tasks); sql, fetch, busy (DB threads); blocked (the loop)."""
 
     start: float
     end: float
@@ -96,23 +96,16 @@ def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
 
 
 def _db_lanes(trace: Trace) -> list[Lane]:
+    """One interval per thread hop (job) on its worker thread: ``sql`` if it ran SQL,
+    ``fetch`` if it only read rows of an earlier statement, ``busy`` otherwise."""
     by_thread: dict[str, list[Interval]] = {}
     for job in sorted(trace.jobs.values(), key=lambda j: j.started):
         if not job.thread or job.started < 0:
             continue
         end = job.finished if job.finished >= 0 else job.started
-        by_thread.setdefault(job.thread, []).append(
-            Interval(job.started, end, "busy", job.function)
-        )
-    for query in sorted(trace.queries.values(), key=lambda q: q.start):
-        end = query.end if query.end >= 0 else query.start
-        by_thread.setdefault(query.thread, []).append(
-            Interval(query.start, end, "sql", query.orm_function)
-        )
-    return [
-        Lane(thread, "db", tuple(sorted(intervals, key=lambda i: (i.start, i.state != "busy"))))
-        for thread, intervals in by_thread.items()
-    ]
+        state = "sql" if job.queries else "fetch" if job.rows >= 0 else "busy"
+        by_thread.setdefault(job.thread, []).append(Interval(job.started, end, state, job.function))
+    return [Lane(thread, "db", tuple(intervals)) for thread, intervals in by_thread.items()]
 
 
 def blocked_stretches(trace: Trace) -> list[Interval]:
