@@ -185,11 +185,12 @@ def render_markdown(trace: Trace, task: int = 1) -> str:
     out += ["", "Bold: the value changed at that step. *unbound*: not assigned yet.", ""]
     out += ["## Lanes", ""]
     for lane in lanes(trace):
-        sql = [i for i in lane.intervals if i.state == "sql"]
         if lane.kind == "db":
+            hops = len(lane.intervals)
+            busy = sum(i.end - i.start for i in lane.intervals) * 1000
             out.append(
-                f"- DB thread {_code(lane.name)}: {len(sql)} queries, "
-                f"{sum(i.end - i.start for i in sql) * 1000:.1f} ms of SQL"
+                f"- DB thread {_code(lane.name)}: {hops} thread hop{'s' * (hops != 1)}, "
+                f"busy {busy:.1f} ms"
             )
         elif lane.kind == "task":
             out.append(f"- Task {_code(lane.name)}: {len(lane.intervals)} stretches")
