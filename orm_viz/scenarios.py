@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from orm_viz.trace.store import ScenarioInfo
 
@@ -38,6 +38,8 @@ class Scenario:
     source: str
     title: str
     latency_ms: float = 0.0
+    expected: tuple[str, str | None] = ("returns", None)
+    focus: str | None = None
     module: ModuleType | None = field(default=None, compare=False, repr=False)
 
     def lesson(self, trace: Any = None) -> dict[str, Any]:
@@ -179,20 +181,80 @@ def load(target: str) -> Scenario:
         raise ScenarioError(f"{path.name} has no function {function_name!r}")
     if not inspect.iscoroutinefunction(func):
         raise ScenarioError(f"{path.name}:{function_name} is not an async def function")
-    title = getattr(module, "TITLE", None) or _title_from_source(path)
-    latency = getattr(module, "LATENCY_MS", 0) or 0
-    if not isinstance(latency, int | float) or latency < 0:
-        raise ScenarioError(f"{path.name}: LATENCY_MS must be a number of milliseconds >= 0")
+    _check_metadata(module, path.name)
     return Scenario(
         name=name,
         path=path,
         function_name=function_name,
         func=func,
         source=source,
-        title=str(title),
-        latency_ms=float(latency),
+        title=str(getattr(module, "TITLE", None) or _title_from_source(path)),
+        latency_ms=float(getattr(module, "LATENCY_MS", 0)),
+        expected=tuple(getattr(module, "EXPECTED", ("returns", None))),  # type: ignore[arg-type]
+        focus=getattr(module, "FOCUS", None),
         module=module,
     )
+
+
+_ROW_FIELDS = {
+    "number",
+    "step",
+    "kind",
+    "action",
+    "line",
+    "awaited",
+    "query_sent",
+    "data_received",
+    "result",
+    "sql_thread",
+    "query",
+}
+
+
+def _check_metadata(module: ModuleType, name: str) -> None:
+    """Refuse a scenario whose metadata is missing or malformed, in one line."""
+
+    def fail(what: str) -> NoReturn:
+        raise ScenarioError(f"{name}: {what} (see docs/scenarios.md)")
+
+    if not (inspect.getdoc(module) or "").strip() and not getattr(module, "TITLE", None):
+        fail("no docstring: start the file with a line saying what it shows")
+    title = getattr(module, "TITLE", "")
+    if not isinstance(title, str):
+        fail("TITLE must be a string")
+    latency = getattr(module, "LATENCY_MS", 0)
+    if isinstance(latency, bool) or not isinstance(latency, int | float) or latency < 0:
+        fail("LATENCY_MS must be a number of milliseconds >= 0")
+    snapshot = getattr(module, "SNAPSHOT", [])
+    if not isinstance(snapshot, list | tuple) or not all(isinstance(x, str) for x in snapshot):
+        fail("SNAPSHOT must be a list of strings")
+    for i, moment in enumerate(getattr(module, "KEY_MOMENTS", [])):
+        ok = (
+            isinstance(moment, tuple | list)
+            and len(moment) in (2, 3)
+            and isinstance(moment[0], str)
+            and isinstance(moment[1], dict)
+            and set(moment[1]) <= _ROW_FIELDS
+            and (len(moment) == 2 or moment[2] in ("first", "last"))
+        )
+        if not ok:
+            fail(f"KEY_MOMENTS[{i}] must be (text, {{column: value}}[, 'first'|'last'])")
+    for i, question in enumerate(getattr(module, "QUIZ", [])):
+        if not isinstance(question, dict) or not {"question", "choices", "answer"} <= set(question):
+            fail(f"QUIZ[{i}] must be a dict with question, choices, answer (and hint)")
+        choices, answer = question["choices"], question["answer"]
+        if not callable(choices) and not callable(answer) and answer not in choices:
+            fail(f"QUIZ[{i}]: the answer is not one of the choices")
+    expected = getattr(module, "EXPECTED", ("returns", None))
+    if not (
+        isinstance(expected, tuple)
+        and len(expected) == 2
+        and (expected[0] == "returns" or (expected[0] == "raises" and isinstance(expected[1], str)))
+    ):
+        fail('EXPECTED must be ("returns", None) or ("raises", "ExceptionName")')
+    focus = getattr(module, "FOCUS", None)
+    if focus is not None and not isinstance(focus, str):
+        fail("FOCUS must be the name of a task (a string)")
 
 
 def _import_file(path: Path) -> ModuleType:

@@ -44,7 +44,7 @@ def test_trace_prints_a_versioned_json_trace() -> None:
 def test_trace_accepts_a_users_file_and_function(tmp_path: Path) -> None:
     target = tmp_path / "mine.py"
     target.write_text(
-        "from demo_db.models import User\n\n"
+        '"""Counts the active users."""\n\nfrom demo_db.models import User\n\n'
         "async def helper():\n    return 1\n\n"
         "async def count_active():\n    return await User.objects.filter(active=True).acount()\n"
     )

@@ -98,6 +98,9 @@ class Tracer:
     def __post_init__(self) -> None:
         self.is_user = UserCode(self.user_files)
 
+    def is_user_file(self, filename: str) -> bool:
+        return is_user_file(filename, self.user_files)
+
     def record_free_step(self) -> Callable[[int, Any, bool], None]:
         """The hot-path recorder (built once the loop thread is known)."""
         if self._recorder is None:

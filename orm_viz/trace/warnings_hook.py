@@ -9,6 +9,7 @@ any other thread go to the previous ``warnings.showwarning`` untouched.
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,23 @@ if TYPE_CHECKING:
 _runs: dict[int, Tracer] = {}
 _lock = threading.Lock()
 _previous: Any = None
+_previous_unawaited: Any = None
+
+
+def _unawaited(coro: Any) -> None:
+    """Replaces ``warnings._warn_unawaited_coroutine``, which the interpreter calls when a
+    never-awaited coroutine is freed. Hooked here rather than at ``showwarning`` because
+    anything may swap ``showwarning`` (``catch_warnings``, test runners) while a run runs."""
+    tracer = _runs.get(threading.get_ident())
+    if tracer is None:
+        _previous_unawaited(coro)
+        return
+    origin = getattr(coro, "cr_origin", None) or ()
+    line = next((lineno for filename, lineno, _ in origin if tracer.is_user_file(filename)), 0)
+    name = getattr(coro, "__qualname__", "?")
+    tracer.event(
+        EventKind.WARNING, text=f"RuntimeWarning: coroutine '{name}' was never awaited", line=line
+    )
 
 
 def _show(message: Any, category: type[Warning], filename: str, lineno: int, *rest: Any) -> None:
@@ -33,16 +51,20 @@ def _show(message: Any, category: type[Warning], filename: str, lineno: int, *re
 
 def watch(tracer: Tracer) -> None:
     """Record warnings raised on the calling thread into ``tracer`` until :func:`unwatch`."""
-    global _previous
+    global _previous, _previous_unawaited
     with _lock:
         if _previous is None:
             _previous = warnings.showwarning
-            warnings.showwarning = _show
-            # Shown every time, not once per location: each run must see its own.
-            warnings.filterwarnings("always", message="coroutine .* was never awaited")
+            warnings.showwarning = _show  # type: ignore[assignment]
+            _previous_unawaited = getattr(warnings, "_warn_unawaited_coroutine", None)
+            if _previous_unawaited is not None:
+                warnings._warn_unawaited_coroutine = _unawaited  # type: ignore[attr-defined]
         _runs[threading.get_ident()] = tracer
+    # Where each coroutine was created, so a forgotten await points at its line.
+    sys.set_coroutine_origin_tracking_depth(8)
 
 
 def unwatch() -> None:
     with _lock:
         _runs.pop(threading.get_ident(), None)
+    sys.set_coroutine_origin_tracking_depth(0)

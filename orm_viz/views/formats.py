@@ -17,6 +17,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from orm_viz.trace.records import EventKind
 from orm_viz.trace.store import Trace
 from orm_viz.views.lanes import blocked_stretches, lanes
 from orm_viz.views.lesson import concept_snapshot, key_moments, quiz, transcript
@@ -93,7 +94,12 @@ def table_renderable(trace: Trace, task: int = 1) -> Group:
             *cells,
             Text(_clip(tracker.pending[column], 60) or "—"),
         )
-    return Group(table, variables)
+    warnings = [
+        Text(f"Warning: {e.text}" + (f" (line {e.line})" if e.line else ""))
+        for e in tuple(trace.events)
+        if e.kind is EventKind.WARNING
+    ]
+    return Group(table, variables, *warnings)
 
 
 def render_table(

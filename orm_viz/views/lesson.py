@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orm_viz.trace.records import EventKind, StepKind
+from orm_viz.trace.records import Event, EventKind, StepKind
 from orm_viz.trace.store import Trace
 from orm_viz.views.story import (
     TableRow,
@@ -150,6 +150,10 @@ def transcript(trace: Trace) -> list[str]:
     sentences = []
     names = {task.id: task.name for task in trace.tasks.values()}
     blocks = [e for e in tuple(trace.events) if e.kind is EventKind.LOOP_BLOCKED]
+    warnings: dict[int, list[Event]] = {}
+    for event in tuple(trace.events):
+        if event.kind is EventKind.WARNING:
+            warnings.setdefault(event.step, []).append(event)
     main = trace.tasks.get(1)
     if main is not None and trace.first_index == 0:
         sentences.append(
@@ -189,6 +193,9 @@ def transcript(trace: Trace) -> list[str]:
         else:
             sentence = f"{who}: {step.kind.value} at line {step.line}."
         sentences.append(f"Step {number}: {sentence}")
+        for warning in warnings.get(step.index, ()):
+            where = f" (created at line {warning.line})" if warning.line else ""
+            sentences.append(f"Step {number}: Python warned: {warning.text}{where}.")
     return sentences
 
 
