@@ -79,14 +79,8 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
                 return gate
         try:
             return self._coro.send(value)
-        except StopIteration as stop:
-            self._finished("returned", value=stop.value)
-            raise
-        except asyncio.CancelledError as error:
-            self._finished("cancelled", error=error)
-            raise
         except BaseException as error:
-            self._finished("raised", error=error)
+            self._ended(error)
             raise
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
@@ -136,23 +130,37 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
     def _forward(self, method: Callable[..., Any], *args: Any) -> Any:
         try:
             return method(*args)
-        except StopIteration as stop:
-            self._finished("returned", value=stop.value)
-            raise
-        except asyncio.CancelledError as error:
-            self._finished("cancelled", error=error)
-            raise
         except BaseException as error:
-            self._finished("raised", error=error)
+            self._ended(error)
             raise
 
-    def _finished(
-        self, outcome: str, value: Any = None, error: BaseException | None = None
-    ) -> None:
+    def _ended(self, error: BaseException) -> None:
+        """The coroutine finished: returned (StopIteration), was cancelled, or raised."""
+        if type(error) is StopIteration:
+            outcome, value, error_ = "returned", error.value, None
+        elif isinstance(error, asyncio.CancelledError):
+            outcome, value, error_ = "cancelled", None, error
+        else:
+            outcome, value, error_ = "raised", None, error
         with self._tracer.guarded("task end"):
             self._tracer.task_finished(
-                self._task_id, outcome, frame=self._frame, value=value, error=error
+                self._task_id, outcome, frame=self._frame, value=value, error=error_
             )
+
+
+class FreeCoroutineProxy(CoroutineProxy):
+    """The proxy for runs that can never hold (free mode): no gate checks per await."""
+
+    __slots__ = ()
+
+    def send(self, value: Any) -> Any:
+        self._record_free(self._task_id, self._coro, self._started)
+        self._started = True
+        try:
+            return self._coro.send(value)
+        except BaseException as error:
+            self._ended(error)
+            raise
 
 
 _Selector = selectors.DefaultSelector
@@ -211,6 +219,9 @@ class TracingLoop(asyncio.SelectorEventLoop):
             trace = Trace(scenario=info)
             tracer = Tracer(trace=trace, hub=GateHub(trace=trace, mode=Mode.FREE))
         self.tracer = tracer
+        # A run that starts free can never hold later (GateHub.set_mode refuses), so its
+        # tasks get the proxy without gate checks.
+        self._proxy_class = FreeCoroutineProxy if tracer.hub.mode is Mode.FREE else CoroutineProxy
         # id(executor) -> (label, workers, outlives the run); executors are kept in the tracer.
         self._lanes: dict[int, tuple[str, int, bool]] = {}
         tracer.loop_thread = threading.current_thread().name
@@ -238,7 +249,8 @@ class TracingLoop(asyncio.SelectorEventLoop):
         except Exception as error:  # the task still runs, untraced
             tracer.report_error("task factory", error)
             return asyncio.Task(coro, loop=loop, **kwargs)
-        return asyncio.Task(CoroutineProxy(coro, tracer, task_id), loop=loop, **kwargs)
+        proxy = self._proxy_class(coro, tracer, task_id)
+        return asyncio.Task(proxy, loop=loop, **kwargs)
 
     def close(self) -> None:
         super().close()
