@@ -136,12 +136,14 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
 
     def _ended(self, error: BaseException) -> None:
         """The coroutine finished: returned (StopIteration), was cancelled, or raised."""
+        value: Any = None
+        error_: BaseException | None = error
         if type(error) is StopIteration:
             outcome, value, error_ = "returned", error.value, None
         elif isinstance(error, asyncio.CancelledError):
-            outcome, value, error_ = "cancelled", None, error
+            outcome = "cancelled"
         else:
-            outcome, value, error_ = "raised", None, error
+            outcome = "raised"
         with self._tracer.guarded("task end"):
             self._tracer.task_finished(
                 self._task_id, outcome, frame=self._frame, value=value, error=error_
