@@ -25,17 +25,12 @@ _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new
 _KINDS = {kind.value: kind for kind in StepKind}
 
 
-def _as_step(index: int, fields: tuple[Any, ...]) -> Step:
-    """A Step from a stored row. Rows hold the kind as a plain string, and nothing else that
-    the garbage collector must track, so a long trace costs the collector nothing."""
-    return _new_tuple(Step, (index, _KINDS[fields[0]], *fields[1:]))
+_FREE_ROW = 8  # (kind, task, line, func, locals, chain, query, t): see Tracer.free_step_recorder
+DEFAULT_MAX_EVENTS = 1_000_000
 
 
 def _event_step(event: Event) -> int:
     return event.step
-
-
-DEFAULT_MAX_EVENTS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +73,7 @@ class Trace:
     # JSON-ready data, so views of a saved trace need nothing but the trace.
     lesson: dict[str, Any] = field(default_factory=dict)
     _cursor: int = -1
+    loop_thread: str = ""  # the thread of steps recorded on the free fast path
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
@@ -180,12 +176,38 @@ class Trace:
                 raise IndexError(f"step {index} was dropped (the first {self.dropped_steps} were)")
             if position >= len(self._steps):
                 raise IndexError(f"step {index} is not recorded yet")
-            return _as_step(index, self._steps[position])
+            return self._as_step(index, self._steps[position])
+
+    def _as_step(self, index: int, fields: tuple[Any, ...]) -> Step:
+        """A Step from a stored row. Rows hold the kind as a plain string, and nothing else
+        that the garbage collector must track; a free-run row leaves out the fields every
+        such step shares (its thread is the loop's, it did not pause, it has no detail)."""
+        kind = _KINDS[fields[0]]
+        if len(fields) == _FREE_ROW:
+            task, line, func, local_values, chain, query, t = fields[1:]
+            return _new_tuple(
+                Step,
+                (
+                    index,
+                    kind,
+                    task,
+                    self.loop_thread,
+                    line,
+                    func,
+                    local_values,
+                    chain,
+                    query,
+                    t,
+                    False,
+                    "",
+                ),
+            )
+        return _new_tuple(Step, (index, kind, *fields[1:]))
 
     def iter_steps(self) -> Iterator[Step]:
         with self._lock:
             snapshot, first = tuple(self._steps), self.dropped_steps
-        return (_as_step(first + i, fields) for i, fields in enumerate(snapshot))
+        return (self._as_step(first + i, fields) for i, fields in enumerate(snapshot))
 
     def events_of_step(self, index: int) -> list[Event]:
         """Events recorded while step ``index`` was the latest (they arrive in step order)."""

@@ -208,26 +208,26 @@ class Tracer:
         trace = self.trace
         steps, max_steps, trim = trace._steps, trace.max_steps, trace.trim
         task_query, t0, capture = self._task_query, self.t0, self.is_user.capture
-        perf_counter, thread = time.perf_counter, self.loop_thread
+        perf_counter = time.perf_counter
+        trace.loop_thread = self.loop_thread
         resume, start = StepKind.TASK_RESUME.value, StepKind.TASK_START.value  # rows hold plain str
 
         def record(task_id: int, coro: Any, started: bool) -> None:
             try:
                 line, func, local_values, chain = capture(coro)
                 # deque.append is atomic: no lock needed to keep positions (= indices) right.
+                # A short row: thread, paused and detail are the same for every such step
+                # (the loop thread, False, ""); Trace fills them in when the step is read.
                 steps.append(
                     (
                         resume if started else start,
                         task_id,
-                        thread,
                         line or self.position_of(task_id).line,
                         func,
                         local_values,
                         chain,
                         task_query.pop(task_id, -1) if task_query else -1,
                         perf_counter() - t0,
-                        False,
-                        "",
                     )
                 )
                 if len(steps) > max_steps:
