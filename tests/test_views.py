@@ -255,3 +255,17 @@ def test_no_color_gives_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in render_table(fixture("hostile"), color=True)
     assert "\x1b[" not in render_table(fixture("hostile"), color=False)
+
+
+def test_dropped_early_steps_are_said_in_every_text_format(run_scenario) -> None:
+    from orm_viz.scenarios import load
+    from orm_viz.session import start_scenario_run
+    from tests.conftest import step_to_end
+
+    controller = start_scenario_run(load("crud_tour"), mode=Mode.STEP, max_steps=10)
+    trace = step_to_end(controller)
+    controller.stop()
+    assert trace.dropped_steps == len(trace) - 10 > 0
+    assert f"The first {trace.dropped_steps:,} steps were dropped" in render_table(trace)
+    assert f"The first {trace.dropped_steps:,} steps were dropped" in render_markdown(trace)
+    assert json.loads(dumps(trace))["dropped_steps"] == trace.dropped_steps

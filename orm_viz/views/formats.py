@@ -34,6 +34,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def dropped_note(trace: Trace) -> str:
+    """The trace is bounded: say how many early steps it no longer holds."""
+    return (
+        f"The first {trace.dropped_steps:,} steps were dropped (the trace keeps the last "
+        f"{trace.max_steps:,}); their rows are not shown."
+    )
+
+
 def _title(trace: Trace) -> str:
     return str(trace.lesson.get("title") or trace.scenario.name)
 
@@ -94,7 +102,8 @@ def table_renderable(trace: Trace, task: int = 1) -> Group:
             *cells,
             Text(_clip(tracker.pending[column], 60) or "—"),
         )
-    warnings = [
+    notes = [Text(dropped_note(trace))] if trace.dropped_steps else []
+    warnings = notes + [
         Text(f"Warning: {e.text}" + (f" (line {e.line})" if e.line else ""))
         for e in tuple(trace.events)
         if e.kind is EventKind.WARNING
@@ -155,6 +164,8 @@ def render_markdown(trace: Trace, task: int = 1) -> str:
         f"Traced run of {_code(trace.scenario.name)} ({md(env)}); outcome: {md(trace.outcome)}.",
         "",
     ]
+    if trace.dropped_steps:
+        out += [f"**{md(dropped_note(trace))}**", ""]
     snapshot = concept_snapshot(trace)
     if snapshot:
         out += ["## Concept snapshot", "", *[f"- {md(line)}" for line in snapshot], ""]
