@@ -21,7 +21,7 @@ from orm_viz.trace.records import (
     StepKind,
     TaskRecord,
 )
-from orm_viz.trace.render import Rendered
+from orm_viz.trace.render import CapturedLocals, Rendered, shared_names
 from orm_viz.trace.store import ScenarioInfo, Trace
 
 FORMAT_NAME = "orm-viz-trace"
@@ -141,9 +141,9 @@ def _field_specs(cls: type) -> list[tuple[str, Any]]:
     return [(item.name, item.type) for item in fields(cls)]
 
 
-def _locals_pairs(data: Any, where: str) -> tuple[tuple[str, Rendered], ...]:
+def _locals_pairs(data: Any, where: str) -> CapturedLocals:
     pairs = _require(data, "locals", list, where)
-    checked = []
+    names, values = [], []
     for pair in pairs:
         if (
             not isinstance(pair, list)
@@ -151,8 +151,9 @@ def _locals_pairs(data: Any, where: str) -> tuple[tuple[str, Rendered], ...]:
             or not all(isinstance(x, str) and len(x) <= MAX_STRING for x in pair)
         ):
             raise TraceFormatError(f"not a valid trace: {where}.locals holds a bad pair")
-        checked.append((pair[0], Rendered(pair[1])))
-    return tuple(checked)
+        names.append(pair[0])
+        values.append(Rendered(pair[1]))
+    return shared_names(tuple(names)), tuple(values)
 
 
 def _record(cls: type, data: Any, where: str, enums: dict[str, type] | None = None) -> Any:

@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from orm_viz.trace.render import KEPT_AS_IS, capture_locals
+from orm_viz.trace.render import NO_LOCALS, CapturedLocals, capture_locals
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(
@@ -85,7 +85,7 @@ class Position(NamedTuple):
 
     line: int
     func: str
-    locals: tuple[tuple[str, Any], ...]
+    locals: CapturedLocals
     chain: tuple[Any, ...]
 
 
@@ -95,7 +95,7 @@ def read_position(coro: Any, is_user: UserCode, fallback_line: int = 0) -> Posit
     return Position(line or fallback_line, func, captured, chain)
 
 
-CapturedPosition = tuple[int, str, tuple[tuple[str, Any], ...], tuple[Any, ...]]
+CapturedPosition = tuple[int, str, CapturedLocals, tuple[Any, ...]]
 
 
 def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
@@ -112,7 +112,6 @@ def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
         learn: Callable[[types.CodeType], Any] = is_user.learn,
         coroutine: type = _COROUTINE,
         generator: type = _GENERATOR,
-        kept: frozenset[Any] = KEPT_AS_IS,
     ) -> CapturedPosition:
         chain: list[Any] = []
         append = chain.append
@@ -147,11 +146,7 @@ def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
                 break
             append(code)
         if locals_frame is None:
-            return line, func, (), tuple(chain)
-        items = tuple(locals_frame.f_locals.items())
-        for _, value in items:
-            if type(value) not in kept:
-                return line, func, capture_locals(dict(items)), tuple(chain)
-        return line, func, items, tuple(chain)
+            return line, func, NO_LOCALS, tuple(chain)
+        return line, func, capture_locals(locals_frame.f_locals), tuple(chain)
 
     return capture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from typing import Any, NamedTuple
 
-from orm_viz.trace.render import render_captured_locals, render_chain
+from orm_viz.trace.render import CapturedLocals, render_captured_locals, render_chain
 
 
 class StepKind(enum.StrEnum):
@@ -50,7 +50,7 @@ class Step(NamedTuple):
         thread: name of the thread that stopped (the loop thread, or a DB thread).
         line: source line of the task's innermost frame in user code (0 if unknown).
         func: qualified name of that frame's function.
-        captured_locals: (name, value) pairs of that frame; see :attr:`locals`.
+        captured_locals: (names, values) of that frame; see :attr:`locals`.
         captured_chain: the await chain as code objects / labels; see :attr:`chain`.
         query: id of the query in flight for this step's task, or -1.
         t: seconds since the run started when the gate was reached.
@@ -64,7 +64,7 @@ class Step(NamedTuple):
     thread: str
     line: int
     func: str
-    captured_locals: tuple[tuple[str, Any], ...]
+    captured_locals: CapturedLocals
     captured_chain: tuple[Any, ...]
     query: int
     t: float

@@ -284,23 +284,42 @@ class Rendered(str):
 KEPT_AS_IS = frozenset({int, float, bool, str, bytes, complex, type(None)})
 
 
-def capture_locals(frame_locals: Any) -> tuple[tuple[str, Any], ...]:
+# A captured snapshot of locals: (names, values). The names tuple is shared by every
+# snapshot with the same names, so a step keeps one new tuple (the values), not a pair each.
+CapturedLocals = tuple[tuple[str, ...], tuple[Any, ...]]
+NO_LOCALS: CapturedLocals = ((), ())
+_names: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    found = _names.get(names)
+    if found is None:
+        if len(_names) > 10_000:
+            _names.clear()
+        found = _names[names] = names
+    return found
+
+
+def capture_locals(frame_locals: Any) -> CapturedLocals:
     """Snapshot a frame's locals: immutable values by reference, the rest rendered now."""
-    items = tuple(frame_locals.items())
-    for _, value in items:
+    names = shared_names(tuple(frame_locals))
+    values = tuple(frame_locals.values())
+    for value in values:
         if type(value) not in KEPT_AS_IS:
-            return tuple(
-                (name, value if type(value) in KEPT_AS_IS else Rendered(render_value(value)))
-                for name, value in items
+            values = tuple(
+                value if type(value) in KEPT_AS_IS else Rendered(render_value(value))
+                for value in values
             )
-    return items
+            break
+    return names, values
 
 
-def render_captured_locals(captured: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, str], ...]:
+def render_captured_locals(captured: CapturedLocals) -> tuple[tuple[str, str], ...]:
     """Render a :func:`capture_locals` snapshot, skipping compiler-made names like ``.0``."""
+    names, values = captured
     return tuple(
         (name, value if type(value) is Rendered else render_value(value))
-        for name, value in captured
+        for name, value in zip(names, values, strict=True)
         if not name.startswith((".", "__"))
     )
 

@@ -30,7 +30,7 @@ from orm_viz.trace.records import (
     StepKind,
     TaskRecord,
 )
-from orm_viz.trace.render import capture_locals, render_exception, render_value
+from orm_viz.trace.render import NO_LOCALS, capture_locals, render_exception, render_value
 from orm_viz.trace.store import Trace
 
 
@@ -196,7 +196,7 @@ class Tracer:
             if code is not None and is_user_file(code.co_filename, self.user_files):
                 fallback = code.co_firstlineno
         if coro is None:
-            return Position(line=fallback, func="", locals=(), chain=())
+            return Position(line=fallback, func="", locals=NO_LOCALS, chain=())
         return read_position(coro, self.is_user, fallback)
 
     def free_step_recorder(self) -> Callable[[int, Any, bool], None]:
@@ -261,7 +261,7 @@ class Tracer:
     ) -> None:
         """Record a task's end; ``frame`` is its coroutine's (finished) top frame."""
         line, func = 0, ""
-        local_values: tuple[tuple[str, Any], ...] = ()
+        local_values = NO_LOCALS
         if frame is not None:
             func = frame.f_code.co_qualname
             line = frame.f_lineno
