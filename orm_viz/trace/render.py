@@ -300,12 +300,20 @@ def shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
     return found
 
 
-def capture_locals(frame_locals: Any) -> CapturedLocals:
-    """Snapshot a frame's locals: immutable values by reference, the rest rendered now."""
-    names = shared_names(tuple(frame_locals))
+def capture_locals(
+    frame_locals: Any,
+    known_names: dict[tuple[str, ...], tuple[str, ...]] = _names,
+    kept: frozenset[Any] = KEPT_AS_IS,
+) -> CapturedLocals:
+    """Snapshot a frame's locals: immutable values by reference, the rest rendered now.
+
+    Runs on every await in free mode: lookups are bound as default arguments.
+    """
+    names = tuple(frame_locals)
+    names = known_names.get(names) or shared_names(names)
     values = tuple(frame_locals.values())
     for value in values:
-        if type(value) not in KEPT_AS_IS:
+        if type(value) not in kept:
             values = tuple(
                 value if type(value) in KEPT_AS_IS else Rendered(render_value(value))
                 for value in values
