@@ -16,7 +16,13 @@ from orm_viz.trace.export import dumps, load_path, loads
 from orm_viz.views.formats import render_markdown, render_table, views_data
 from orm_viz.views.lanes import blocked_stretches, lanes
 from orm_viz.views.lesson import key_moments, quiz, transcript
-from orm_viz.views.story import Stage, execution_table, flow_timeline, variable_tracker
+from orm_viz.views.story import (
+    Stage,
+    execution_table,
+    flow_stages,
+    flow_timeline,
+    variable_tracker,
+)
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
@@ -101,12 +107,13 @@ def test_flow_tokens_move_through_the_stages(traced) -> None:
 
 def test_gathered_tasks_wait_with_the_loop_free_while_one_query_runs() -> None:
     trace = fixture("gather_serialized")
-    waiting = [
-        tokens
-        for _, tokens in flow_timeline(trace)
-        if sum(1 for t in tokens.values() if t.stage is Stage.WAIT) >= 2
-    ]
-    assert waiting, "two gathered tasks should be waiting at the same time"
+    tokens: dict = {}
+    most_waiting = 0
+    for index, changed in flow_timeline(trace):
+        tokens.update(changed)
+        assert tokens == flow_stages(trace, index)  # the single-step view agrees
+        most_waiting = max(most_waiting, sum(t.stage is Stage.WAIT for t in tokens.values()))
+    assert most_waiting >= 2, "two gathered tasks should be waiting at the same time"
 
 
 def test_the_db_lane_shows_three_back_to_back_queries_on_one_thread() -> None:

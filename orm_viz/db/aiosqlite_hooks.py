@@ -68,6 +68,7 @@ class _TracedQueue:
             return future
 
         track_job(tracer.hub, job, id(self), 1, submit)
+        tracer.watch_delivery(job, future)
 
     def _run(self, job: Any, function: Any) -> Any:
         return self._tracer.run_job(job, self._observe, (job, function))

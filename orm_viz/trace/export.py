@@ -49,10 +49,10 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "dropped_steps": trace.dropped_steps,
         "dropped_events": trace.dropped_events,
         "steps": [_step_to_dict(step) for step in trace.iter_steps()],
-        "events": [event._asdict() for event in tuple(trace.events)],
-        "tasks": [task._asdict() for task in trace.tasks.values()],
-        "jobs": [job._asdict() for job in trace.jobs.values()],
-        "queries": [query._asdict() for query in trace.queries.values()],
+        "events": [event._asdict() for event in trace.event_list()],
+        "tasks": [task._asdict() for task in trace.task_list()],
+        "jobs": [job._asdict() for job in trace.job_list()],
+        "queries": [query._asdict() for query in trace.query_list()],
     }
 
 

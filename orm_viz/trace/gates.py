@@ -114,6 +114,7 @@ class GateHub:
     _incoming: list[Gate] = field(default_factory=list)
     _pending: list[Gate] = field(default_factory=list)
     _current: Gate | None = None
+    _held: set[Gate] = field(default_factory=set)  # every gate holding right now
     _settle: _SettleState = field(default_factory=_SettleState)
     never_holds: bool = False  # free / continue / stopping: the fast path (kept by _mode_changed)
     tracks_settling: bool = False  # step / play: step order waits for the run to settle
@@ -131,11 +132,14 @@ class GateHub:
                 self._wake()
                 return False
             gate.held = True
+            self._held.add(gate)
             if gate.on_db_thread:
                 self._settle.parked.add(gate.job)
-            if self.mode is Mode.OTHERS:
+            if self.mode is Mode.OTHERS and self._current is None:
                 self._present(gate)
             else:
+                # Others mode can hold two gates of the focused task at once (its own job
+                # parked at a DB gate while it reaches another await): the second waits here.
                 self._incoming.append(gate)
             self._cond.notify_all()
             return True
@@ -155,6 +159,7 @@ class GateHub:
             if self._current is gate:
                 self._current = None
             gate.held = False
+            self._held.discard(gate)
             self._cond.notify_all()
 
     def _holds(self, gate: Gate) -> bool:
@@ -206,6 +211,7 @@ class GateHub:
         if not gate.held:
             return
         gate.held = False
+        self._held.discard(gate)
         if gate.on_db_thread:
             self._settle.parked.discard(gate.job)
         if gate.release is not None:
@@ -221,6 +227,8 @@ class GateHub:
         if self._current is not None:
             self._release(self._current)
             self._current = None
+        for gate in tuple(self._held):  # anything held must never be left behind
+            self._release(gate)
 
     def _ordered_incoming(self) -> list[Gate]:
         loop_gates = [g for g in self._incoming if not g.on_db_thread]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import concurrent.futures
+import functools
 import os
 import selectors
 import sys
@@ -265,26 +267,30 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self, executor: Any, func: Callable[..., Any], *args: Any
     ) -> Any:
         tracer = self.tracer
-        if tracer.phase is not Phase.SCENARIO:
+        if tracer.phase is not Phase.SCENARIO or not _is_thread_executor(executor):
+            # Process pools pickle their work: the function goes through untouched.
             return super().run_in_executor(executor, func, *args)
-        task = asyncio.current_task(self)
-        task_id = getattr(task.get_coro(), "_task_id", 0) if task is not None else 0
-        lane = self._lanes.get(id(executor))
-        if lane is None:
-            lane = self._learn_lane(executor)
-        label, capacity, persistent = lane
-        job = tracer.job_dispatched(task_id, describe_callable(func), label)
-
-        def run_job() -> Any:
-            return tracer.run_job(job, func, args, persistent_thread=persistent)
-
-        return track_job(
+        if self.get_debug():
+            self._check_callback(func, "run_in_executor")  # type: ignore[attr-defined]
+        try:
+            task = asyncio.current_task(self)
+            task_id = getattr(task.get_coro(), "_task_id", 0) if task is not None else 0
+            lane = self._lanes.get(id(executor)) or self._learn_lane(executor)
+            label, capacity, persistent = lane
+            job = tracer.job_dispatched(task_id, describe_callable(func), label)
+        except Exception as error:  # the tracer failed: the work still runs, untraced
+            tracer.report_error("run_in_executor", error)
+            return super().run_in_executor(executor, func, *args)
+        run_job = functools.partial(tracer.run_job, job, func, args, persistent_thread=persistent)
+        future = track_job(
             tracer.hub,
             job,
             id(executor),
             capacity,
             lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
         )
+        tracer.watch_delivery(job, future)
+        return future
 
     def _learn_lane(self, executor: Any) -> tuple[str, int, bool]:
         """Label, worker count and lifetime of an executor, worked out once per executor."""
@@ -320,9 +326,18 @@ def track_job(hub: GateHub, job: Job, lane: Any, capacity: int, submit: Callable
         return submit()
     job.tracked = True
     hub.job_queued(job.id, lane, capacity)
-    future = submit()
+    try:
+        future = submit()
+    except BaseException:  # e.g. a shut-down executor: the job never existed
+        hub.job_back(job.id)
+        raise
     future.add_done_callback(lambda _: hub.job_back(job.id))
     return future
+
+
+def _is_thread_executor(executor: Any) -> bool:
+    """The loop's default executor (None) or a thread pool: where a job can be traced."""
+    return executor is None or isinstance(executor, concurrent.futures.ThreadPoolExecutor)
 
 
 def is_process_wide_executor(executor: Any) -> bool:

@@ -88,6 +88,8 @@ class TracedRun:
         self._on_finish = on_finish
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False
+        self._finalizing = False
+        self._stop_deadline = float("inf")
         self._thread = threading.Thread(
             target=self._main, name=f"orm-viz-loop-{next(_run_numbers)}", daemon=True
         )
@@ -132,18 +134,28 @@ class TracedRun:
             self.tracer.report_error("run thread", error)
             outcome = "tracer error"
         finally:
+            # From here on stop() no longer interrupts this thread (only stuck workers), so
+            # the trace is always finished, whatever happened above.
+            self._finalizing = True
+            try:
+                self._finalize(outcome)
+            except RunStopped:  # an interrupt sent just before the flag was set
+                self._finalize(outcome, quick=True)
+
+    def _finalize(self, outcome: str, *, quick: bool = False) -> None:
+        if not quick:
             gc.collect()  # coroutines never awaited are reported now, on this run's thread
-            warnings_hook.unwatch()
-            self.tracer.call_instruments("run_closed")
-            self._join_workers(deadline=time.monotonic() + 0.5)
-            self.trace.outcome = outcome
-            if self._on_finish is not None:
-                try:
-                    self._on_finish(self)
-                except Exception as error:  # reported; the run still finishes
-                    self.tracer.report_error("on_finish", error)
-            self.trace.finish(outcome)  # last: whoever waits for "finished" sees everything
-            self.hub.notify_finished()
+        warnings_hook.unwatch()
+        self.tracer.call_instruments("run_closed")
+        self._join_workers(deadline=min(time.monotonic() + 0.5, self._stop_deadline))
+        self.trace.outcome = outcome
+        if self._on_finish is not None:
+            try:
+                self._on_finish(self)
+            except Exception as error:  # reported; the run still finishes
+                self.tracer.report_error("on_finish", error)
+        self.trace.finish(outcome)  # last: whoever waits for "finished" sees everything
+        self.hub.notify_finished()
 
     def _run_scenario(self, runner: asyncio.Runner, context: contextvars.Context) -> str:
         if self._stop_requested:
@@ -197,6 +209,7 @@ class TracedRun:
             True if the run thread and its workers ended within ``timeout``.
         """
         deadline = time.monotonic() + timeout
+        self._stop_deadline = deadline
         self._stop_requested = True
         self.tracer.stop()
         loop = self._loop
@@ -208,7 +221,10 @@ class TracedRun:
         self._thread.join(timeout * POLITE_STOP_SHARE)
         if self._thread.is_alive():
             self.tracer.event(EventKind.WARNING, text="stop: interrupting a blocked thread")
-            for ident in (self._thread.ident, *self.tracer.busy_workers()):
+            blocked: list[int | None] = list(self.tracer.busy_workers())
+            if not self._finalizing:
+                blocked.append(self._thread.ident)
+            for ident in blocked:
                 if ident is not None:
                     _interrupt(ident)
         self._thread.join(max(0.0, deadline - time.monotonic()))

@@ -222,6 +222,25 @@ class Trace:
                 found.append(event)
         return found
 
+    # Snapshots for readers on other threads while the run still writes (iterating the
+    # live dicts from another thread can fail with "changed size during iteration").
+
+    def task_list(self) -> tuple[TaskRecord, ...]:
+        with self._lock:
+            return tuple(self.tasks.values())
+
+    def job_list(self) -> tuple[JobRecord, ...]:
+        with self._lock:
+            return tuple(self.jobs.values())
+
+    def query_list(self) -> tuple[QueryRecord, ...]:
+        with self._lock:
+            return tuple(self.queries.values())
+
+    def event_list(self) -> tuple[Event, ...]:
+        with self._lock:
+            return tuple(self.events)
+
     def query(self, query_id: int) -> QueryRecord | None:
         return self.queries.get(query_id)
 

@@ -9,6 +9,7 @@ traced program carries on untouched.
 from __future__ import annotations
 
 import enum
+import gc
 import itertools
 import sys
 import threading
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType, TracebackType
+from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, TracebackType
 from typing import Any
 
 from orm_viz.trace.frames import Position, UserCode, is_user_file, read_position
@@ -226,7 +227,7 @@ class Tracer:
                         func,
                         local_values,
                         chain,
-                        task_query.pop(task_id, -1) if task_query else -1,
+                        self.delivered_query(task_id, chain) if task_query else -1,
                         perf_counter() - t0,
                     )
                 )
@@ -240,13 +241,14 @@ class Tracer:
     def task_gate(self, task_id: int, started: bool) -> Gate:
         kind = StepKind.TASK_RESUME if started else StepKind.TASK_START
         thread = threading.current_thread().name
+        position = self.position_of(task_id)
         return Gate(
             kind=kind,
             task=task_id,
             thread=thread,
-            position=self.position_of(task_id),
+            position=position,
             t=self.clock(),
-            query=self._task_query.pop(task_id, -1),
+            query=self.delivered_query(task_id, position.chain) if self._task_query else -1,
             thread_order=-1,
         )
 
@@ -292,6 +294,7 @@ class Tracer:
     # ---------------------------------------------------------------- jobs
 
     def job_dispatched(self, task_id: int, function: str, executor: str) -> Job:
+        self._task_query.pop(task_id, None)  # a new await: older results are not its data
         job = Job(id=next(self._job_ids), task=task_id, function=function)
         self.trace.put_job(
             JobRecord(
@@ -303,6 +306,31 @@ class Tracer:
             )
         )
         return job
+
+    def watch_delivery(self, job: Job, future: Any) -> None:
+        """On the loop, when ``future`` (the job's result on the loop) is done: unless it was
+        cancelled, the task's next resume from a DB await receives the job's rows."""
+
+        def delivered(done: Any) -> None:
+            if not done.cancelled() and job.last_query > 0:
+                self._task_query[job.task] = job.last_query
+
+        future.add_done_callback(delivered)
+
+    def delivered_query(self, task_id: int, chain: tuple[Any, ...]) -> int:
+        """The query whose data this resume receives, or -1.
+
+        Only a resume from inside a DB await (asgiref's ``SyncToAsync.__call__``, an
+        aiosqlite call) receives a job's rows; a task resuming from ``asyncio.sleep``
+        while a fire-and-forget job finished does not.
+        """
+        codes = _db_await_codes()
+        in_db_await = any(code in codes for code in chain if type(code) is CodeType)
+        if not in_db_await and chain and chain[-1] == "async_generator_asend":
+            in_db_await = _async_generator_awaits(self._task_coros.get(task_id), codes)
+        if not in_db_await:
+            return -1
+        return self._task_query.pop(task_id, -1)
 
     def busy_workers(self) -> tuple[int, ...]:
         """Idents of worker threads running a job of this run right now."""
@@ -362,8 +390,6 @@ class Tracer:
             rows=job.rows,
             queries=job.queries,
         )
-        if job.last_query > 0:
-            self._task_query[job.task] = job.last_query
 
     def _result_text(self, job: Job) -> str:
         if job.rows >= 0:
@@ -473,6 +499,50 @@ class Tracer:
         self.hub.stop()
 
 
+_DB_AWAITS: set[CodeType] = set()
+
+
+def _async_generator_awaits(coro: Any, codes: set[CodeType]) -> bool:
+    """Is the async generator this coroutine is iterating (``async for``) inside a DB await?
+
+    ``async_generator_asend`` hides its generator, so look for it among what the
+    innermost frame of the chain holds: ``async for`` keeps its iterator in a local
+    (Python 3.11) or on the frame's value stack (inlined comprehensions, 3.12+), and
+    ``gc.get_referents`` of the coroutine lists both. Only called when a DB result is waiting
+    to be credited, so the cost is off the hot path.
+    """
+    innermost = None
+    for _ in range(20):
+        if type(coro) is not CoroutineType or coro.cr_frame is None:
+            break
+        innermost, coro = coro, coro.cr_await
+    if innermost is None:
+        return False
+    # The coroutine, not its frame object, owns the frame's locals and value stack.
+    for value in gc.get_referents(innermost):
+        if type(value) is AsyncGeneratorType:
+            awaited = value.ag_await
+            for _ in range(20):
+                if type(awaited) is not CoroutineType:
+                    break
+                if awaited.cr_code in codes:
+                    return True
+                awaited = awaited.cr_await
+    return False
+
+
+def _db_await_codes() -> set[CodeType]:
+    """Code of the coroutines a task is in while it awaits a DB call (found once loaded)."""
+    if len(_DB_AWAITS) < 2:
+        asgiref = sys.modules.get("asgiref.sync")
+        if asgiref is not None:
+            _DB_AWAITS.add(asgiref.SyncToAsync.__call__.__code__)
+        core = sys.modules.get("aiosqlite.core")
+        if core is not None:
+            _DB_AWAITS.add(core.Connection._execute.__code__)
+    return _DB_AWAITS
+
+
 def _rows_text(rows: int) -> str:
     if rows < 0:
         return "no rows read"
@@ -489,7 +559,10 @@ def _raising_line(tb: TracebackType | None, user_files: frozenset[str]) -> int:
 
 
 def describe_callable(func: Callable[..., Any]) -> str:
-    """Qualified name of the sync function inside a ``sync_to_async``/``partial`` wrapper."""
+    """Qualified name of the sync function inside a ``sync_to_async``/``partial`` wrapper.
+
+    Reads attributes of user objects, whose ``__getattr__`` may raise anything: callers
+    guard it (see ``TracingLoop.run_in_executor``)."""
     seen = 0
     while seen < 8:
         seen += 1

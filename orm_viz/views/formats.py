@@ -105,7 +105,7 @@ def table_renderable(trace: Trace, task: int = 1) -> Group:
     notes = [Text(dropped_note(trace))] if trace.dropped_steps else []
     warnings = notes + [
         Text(f"Warning: {e.text}" + (f" (line {e.line})" if e.line else ""))
-        for e in tuple(trace.events)
+        for e in trace.event_list()
         if e.kind is EventKind.WARNING
     ]
     return Group(table, variables, *warnings)
@@ -257,12 +257,12 @@ def views_data(trace: Trace, task: int = 1) -> dict[str, Any]:
         "flow": [
             {
                 "step": index,
-                "tokens": [
+                "changed": [
                     {"task": t.task, "stage": t.stage.value, "thread": t.thread, "query": t.query}
-                    for t in tokens.values()
+                    for t in changed.values()
                 ],
             }
-            for index, tokens in flow_timeline(trace)
+            for index, changed in flow_timeline(trace)
         ],
         "lanes": [
             {"name": lane.name, "kind": lane.kind, "intervals": [asdict(i) for i in lane.intervals]}

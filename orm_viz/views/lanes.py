@@ -41,14 +41,14 @@ def lanes(trace: Trace) -> list[Lane]:
 
 def _end_of_run(trace: Trace) -> float:
     times = [step.t for step in trace.iter_steps()]
-    times += [task.ended_t for task in trace.tasks.values()]
-    times += [query.end for query in trace.queries.values()]
+    times += [task.ended_t for task in trace.task_list()]
+    times += [query.end for query in trace.query_list()]
     return max(times, default=0.0)
 
 
 def _loop_lane(trace: Trace) -> Lane:
     blocks = []
-    for event in tuple(trace.events):
+    for event in trace.event_list():
         if event.kind is EventKind.LOOP_BLOCKED:
             seconds = _block_seconds(event.text)
             blocks.append(Interval(event.t - seconds, event.t, "blocked", event.text))
@@ -76,7 +76,7 @@ def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
     for step in trace.iter_steps():
         steps_by_task.setdefault(step.task, []).append(step)
     found = []
-    for task in sorted(trace.tasks.values(), key=lambda t: t.id):
+    for task in sorted(trace.task_list(), key=lambda t: t.id):
         steps = steps_by_task.get(task.id, [])
         intervals = []
         start = task.created_t
@@ -99,7 +99,7 @@ def _db_lanes(trace: Trace) -> list[Lane]:
     """One interval per thread hop (job) on its worker thread: ``sql`` if it ran SQL,
     ``fetch`` if it only read rows of an earlier statement, ``busy`` otherwise."""
     by_thread: dict[str, list[Interval]] = {}
-    for job in sorted(trace.jobs.values(), key=lambda j: j.started):
+    for job in sorted(trace.job_list(), key=lambda j: j.started):
         if not job.thread or job.started < 0:
             continue
         end = job.finished if job.finished >= 0 else job.started

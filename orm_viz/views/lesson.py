@@ -103,7 +103,7 @@ def quiz(trace: Trace, task: int = 1) -> list[Question]:
                 f"Look at the variable tracker, column {waiting.number}, row `{name}`.",
             )
         )
-    queries = [q for q in trace.queries.values() if q.task == task] or list(trace.queries.values())
+    queries = [q for q in trace.query_list() if q.task == task] or list(trace.query_list())
     if queries:
         count = len(trace.queries)
         questions.append(
@@ -116,7 +116,7 @@ def quiz(trace: Trace, task: int = 1) -> list[Question]:
                 "Count the rows where DB query sent? turns Yes, or the queries in the transcript.",
             )
         )
-        threads = sorted({q.thread for q in trace.queries.values()})
+        threads = sorted({q.thread for q in trace.query_list()})
         answer = ", ".join(threads)
         loop = next((s.thread for s in trace.iter_steps() if s.thread.startswith("orm-viz")), "")
         questions.append(
@@ -148,10 +148,10 @@ def concept_snapshot(trace: Trace) -> list[str]:
 def transcript(trace: Trace) -> list[str]:
     """One plain sentence per step of the run (every task), from its events and records."""
     sentences = []
-    names = {task.id: task.name for task in trace.tasks.values()}
-    blocks = [e for e in tuple(trace.events) if e.kind is EventKind.LOOP_BLOCKED]
+    names = {task.id: task.name for task in trace.task_list()}
+    blocks = [e for e in trace.event_list() if e.kind is EventKind.LOOP_BLOCKED]
     warnings: dict[int, list[Event]] = {}
-    for event in tuple(trace.events):
+    for event in trace.event_list():
         if event.kind is EventKind.WARNING:
             warnings.setdefault(event.step, []).append(event)
     main = trace.tasks.get(1)

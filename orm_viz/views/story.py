@@ -11,8 +11,9 @@ The seed page's columns, each derived from observed steps:
 
 from __future__ import annotations
 
+import bisect
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from orm_viz.trace.records import QueryRecord, Step, StepKind
@@ -262,33 +263,39 @@ class Token:
 
 def flow_stages(trace: Trace, index: int) -> dict[int, Token]:
     """The stage of every task that exists at step ``index``."""
-    for at, tokens in flow_timeline(trace, until=index):
+    tokens: dict[int, Token] = {}
+    for at, changed in flow_timeline(trace, until=index):
+        tokens.update(changed)
         if at == index:
-            return tokens
-    return {}
+            break
+    return tokens
 
 
 def flow_timeline(trace: Trace, until: int | None = None) -> Iterator[tuple[int, dict[int, Token]]]:
-    """(step index, tokens of every task) for each step, in one pass over the trace."""
-    queries_by_task: dict[int, list[QueryRecord]] = {}
-    for query in trace.queries.values():
-        queries_by_task.setdefault(query.task, []).append(query)
+    """(step index, tokens that changed at that step), in one pass over the trace.
+
+    Only two tasks can change at a step: the step's own task, and the task of the
+    step before (no longer current). So this is linear in the number of steps.
+    """
+    starts: dict[int, list[QueryRecord]] = {}
+    for query in sorted(trace.query_list(), key=lambda q: q.start):
+        starts.setdefault(query.task, []).append(query)
     latest: dict[int, Step] = {}
+    previous: Step | None = None
     for step in trace.iter_steps():
         if until is not None and step.index > until:
             return
+        changed = {}
+        if previous is not None and previous.task != step.task:
+            changed[previous.task] = _token(trace, previous, False, starts.get(previous.task, ()))
         latest[step.task] = step
-        yield (
-            step.index,
-            {
-                task: _token(trace, task, last, step, queries_by_task.get(task, []))
-                for task, last in latest.items()
-            },
-        )
+        changed[step.task] = _token(trace, step, True, starts.get(step.task, ()))
+        previous = step
+        yield step.index, changed
 
 
-def _token(trace: Trace, task: int, step: Step, now: Step, queries: list[QueryRecord]) -> Token:
-    kind, current = step.kind, step.index == now.index
+def _token(trace: Trace, step: Step, current: bool, queries: Sequence[QueryRecord]) -> Token:
+    task, kind = step.task, step.kind
     query = trace.queries.get(step.query)
     thread = query.thread if query is not None else ""
     if kind is StepKind.TASK_END:
@@ -303,8 +310,10 @@ def _token(trace: Trace, task: int, step: Step, now: Step, queries: list[QueryRe
     if current:
         stage = Stage.START if kind is StepKind.TASK_START else Stage.PROCESS
         return Token(task, stage, "", step.query, step.t)
-    # Released since: it ran and is now suspended at an await (a query of its own, if any).
-    for running in queries:
-        if running.start <= now.t and (running.end < 0 or running.end >= now.t):
-            return Token(task, Stage.WAIT, running.thread, running.id, running.start)
+    # Released since: it ran and is now suspended at an await; its next query, if any,
+    # is what it waits for.
+    at = bisect.bisect_left(queries, step.t, key=lambda q: q.start)
+    if at < len(queries):
+        waiting_on = queries[at]
+        return Token(task, Stage.WAIT, waiting_on.thread, waiting_on.id, step.t)
     return Token(task, Stage.WAIT, "", -1, step.t)
