@@ -182,6 +182,11 @@ def _run_to_end(args: argparse.Namespace) -> tuple[Trace, int] | int:
             file=sys.stderr,
         )
         status = EXIT_TIMEOUT
+    from orm_viz.trace import EventKind
+
+    for event in controller.trace.event_list():
+        if event.kind is EventKind.RECORDER_ERROR and event.text.startswith("scenario quiz"):
+            return _fail(f"{scenario.name}: {event.text.removeprefix('scenario quiz: ')}")
     if not stopped_cleanly:
         print(
             "orm-viz: a thread of the run could not be stopped (blocked in a C call)",

@@ -66,6 +66,11 @@ class Scenario:
                 resolved.setdefault("hint", "")
                 resolved["choices"] = [str(c) for c in resolved["choices"]]
                 resolved["answer"] = str(resolved["answer"])
+                if resolved["answer"] not in resolved["choices"] or len(resolved["choices"]) > 8:
+                    raise ScenarioError(
+                        f"{self.path.name}: QUIZ question {resolved['question'][:40]!r} "
+                        "computed an answer that is not one of its (at most 8) choices"
+                    )
                 quiz.append(resolved)
         return {
             "title": self.title,
@@ -228,6 +233,9 @@ def _check_metadata(module: ModuleType, name: str) -> None:
     snapshot = getattr(module, "SNAPSHOT", [])
     if not isinstance(snapshot, list | tuple) or not all(isinstance(x, str) for x in snapshot):
         fail("SNAPSHOT must be a list of strings")
+    for declared in ("KEY_MOMENTS", "QUIZ"):
+        if not isinstance(getattr(module, declared, []), list | tuple):
+            fail(f"{declared} must be a list")
     for i, moment in enumerate(getattr(module, "KEY_MOMENTS", [])):
         ok = (
             isinstance(moment, tuple | list)
@@ -243,6 +251,8 @@ def _check_metadata(module: ModuleType, name: str) -> None:
         if not isinstance(question, dict) or not {"question", "choices", "answer"} <= set(question):
             fail(f"QUIZ[{i}] must be a dict with question, choices, answer (and hint)")
         choices, answer = question["choices"], question["answer"]
+        if not callable(choices) and (not isinstance(choices, list | tuple) or len(choices) > 8):
+            fail(f"QUIZ[{i}]: choices must be a list of at most 8")
         if not callable(choices) and not callable(answer) and answer not in choices:
             fail(f"QUIZ[{i}]: the answer is not one of the choices")
     expected = getattr(module, "EXPECTED", ("returns", None))
@@ -266,7 +276,7 @@ def _import_file(path: Path) -> ModuleType:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a scenario's import may even call sys.exit()
         sys.modules.pop(module_name, None)
         raise ScenarioError(
             f"importing {path.name} failed: {type(error).__name__}: {error}"

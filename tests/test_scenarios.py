@@ -241,6 +241,9 @@ MAIN = "async def main():\n    pass\n"
         (HEAD + 'QUIZ = [{"question": "q", "choices": ["a"], "answer": "b"}]\n' + MAIN, "QUIZ[0]"),
         (HEAD + 'EXPECTED = ("explodes",)\n' + MAIN, "EXPECTED"),
         (HEAD + "import no_such_module_here\n" + MAIN, "importing"),
+        (HEAD + "import sys\nsys.exit(0)\n" + MAIN, "SystemExit"),
+        (HEAD + "KEY_MOMENTS = 5\n" + MAIN, "KEY_MOMENTS must be a list"),
+        (HEAD + 'QUIZ = [{"question": "q", "choices": 5, "answer": 5}]\n' + MAIN, "QUIZ[0]"),
     ],
 )
 def test_bad_metadata_in_a_users_file_is_one_clear_error(
@@ -251,3 +254,25 @@ def test_bad_metadata_in_a_users_file_is_one_clear_error(
     with pytest.raises(ScenarioError, match=re.escape(message)) as error:
         load(str(path))
     assert "\n" not in str(error.value)
+
+
+def test_a_quiz_answer_computed_outside_its_choices_is_refused(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "mine.py"
+    path.write_text(
+        HEAD
+        + 'QUIZ = [{"question": "q", "choices": ["a", "b"], "answer": lambda trace: "z"}]\n'
+        + MAIN,
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "orm_viz", "trace", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "not one of its (at most 8) choices" in result.stderr

@@ -205,6 +205,14 @@ HOSTILE_FILES = {
     "wrong_type": lambda d: {**d, "steps": [{**d["steps"][0], "line": "seven"}]},
     "bad_kind": lambda d: {**d, "steps": [{**d["steps"][0], "kind": "teleport"}]},
     "bad_locals": lambda d: {**d, "steps": [{**d["steps"][0], "locals": [["x"]]}]},
+    "quiz_answer_not_a_choice": lambda d: {
+        **d,
+        "lesson": {
+            **d["lesson"],
+            "quiz": [{"question": "q", "choices": ["a"], "answer": "b", "hint": ""}],
+        },
+    },
+    "huge_integer": lambda d: {**d, "dropped_steps": "BIGINT"},
 }
 
 
@@ -212,7 +220,8 @@ HOSTILE_FILES = {
 def test_a_damaged_trace_file_gets_one_line_and_exit_code_2(tmp_path: Path, name: str) -> None:
     data = json.loads((FIXTURES / "seed_corrected.json").read_text(encoding="utf-8"))
     path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(HOSTILE_FILES[name](data)), encoding="utf-8")
+    text = json.dumps(HOSTILE_FILES[name](data)).replace('"BIGINT"', "9" * 5000)
+    path.write_text(text, encoding="utf-8")
     assert_rejected(path)
 
 

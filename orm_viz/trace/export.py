@@ -98,6 +98,8 @@ def loads(text: str) -> Trace:
         raise TraceFormatError("not a trace: JSON nested too deeply") from None
     except json.JSONDecodeError as error:
         raise TraceFormatError(f"not JSON: {error.msg} at line {error.lineno}") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise TraceFormatError(f"not a valid trace: {str(error)[:80]}") from None
     return trace_from_dict(data)
 
 
@@ -208,8 +210,12 @@ def trace_from_dict(data: Any) -> Trace:
     if any(step.index != dropped + i for i, step in enumerate(steps)):
         raise TraceFormatError("not a valid trace: step indices do not follow dropped_steps")
     trace.load_steps(steps, dropped)
-    for i, item in enumerate(_require(data, "events", list, "trace")):
-        trace.events.append(_record(Event, item, f"events[{i}]", {"kind": EventKind}))
+    events = [
+        _record(Event, item, f"events[{i}]", {"kind": EventKind})
+        for i, item in enumerate(_require(data, "events", list, "trace"))
+    ]
+    # Views find a step's events by bisecting on ``step``: keep them in step order.
+    trace.events.extend(sorted(events, key=lambda event: event.step))
     trace.dropped_events = _require(data, "dropped_events", int, "trace")
     for i, item in enumerate(_require(data, "tasks", list, "trace")):
         task = _record(TaskRecord, item, f"tasks[{i}]")
@@ -261,14 +267,15 @@ def _lesson(data: Any) -> dict[str, Any]:
     questions = []
     for i, item in enumerate(_require(data, "quiz", list, "lesson") if "quiz" in data else []):
         where = f"lesson.quiz[{i}]"
-        questions.append(
-            {
-                "question": _require(item, "question", str, where),
-                "choices": _strings(_require(item, "choices", list, where), f"{where}.choices", 10),
-                "answer": _require(item, "answer", str, where),
-                "hint": _require(item, "hint", str, where),
-            }
-        )
+        question = {
+            "question": _require(item, "question", str, where),
+            "choices": _strings(_require(item, "choices", list, where), f"{where}.choices", 8),
+            "answer": _require(item, "answer", str, where),
+            "hint": _require(item, "hint", str, where),
+        }
+        if question["answer"] not in question["choices"]:
+            raise TraceFormatError(f"not a valid trace: {where}.answer is not one of its choices")
+        questions.append(question)
     lesson["quiz"] = questions
     return lesson
 

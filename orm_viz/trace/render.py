@@ -11,6 +11,7 @@ on the exact type, or on the names of the classes in ``type(value).__mro__``
 from __future__ import annotations
 
 import inspect
+import itertools
 import types
 from collections.abc import Callable
 from typing import Any
@@ -49,27 +50,30 @@ def _render_number(value: Any, depth: int) -> str:
 def _render_sequence(open_: str, close: str) -> _Renderer:
     def render(value: Any, depth: int) -> str:
         base = next(b for b in type(value).__mro__ if b in (list, tuple, set, frozenset))
-        items = list(base.__iter__(value)) if base is not tuple else list(tuple.__iter__(value))
+        size = base.__len__(value)
         if depth >= MAX_DEPTH:
-            return f"{open_}…{len(items)} items{close}"
-        shown = ", ".join(render_value(item, depth + 1) for item in items[:MAX_ITEMS])
-        more = f", …+{len(items) - MAX_ITEMS}" if len(items) > MAX_ITEMS else ""
-        trailing = "," if base is tuple and len(items) == 1 else ""
-        if base in (set, frozenset) and not items:
-            return "set()"
+            return f"{open_}…{size} items{close}"
+        if base in (set, frozenset) and not size:
+            return "set()" if base is set else "frozenset()"
+        # Only the shown items are read: a million-item local costs no more than six.
+        head = itertools.islice(base.__iter__(value), MAX_ITEMS)
+        shown = ", ".join(render_value(item, depth + 1) for item in head)
+        more = f", …+{size - MAX_ITEMS}" if size > MAX_ITEMS else ""
+        trailing = "," if base is tuple and size == 1 else ""
         return f"{open_}{shown}{trailing}{more}{close}"
 
     return render
 
 
 def _render_dict(value: Any, depth: int) -> str:
-    items = list(dict.items(value))
+    size = dict.__len__(value)
     if depth >= MAX_DEPTH:
-        return f"{{…{len(items)} items}}"
+        return f"{{…{size} items}}"
+    head = itertools.islice(dict.items(value), MAX_ITEMS)
     shown = ", ".join(
-        f"{render_value(k, depth + 1)}: {render_value(v, depth + 1)}" for k, v in items[:MAX_ITEMS]
+        f"{render_value(k, depth + 1)}: {render_value(v, depth + 1)}" for k, v in head
     )
-    more = f", …+{len(items) - MAX_ITEMS}" if len(items) > MAX_ITEMS else ""
+    more = f", …+{size - MAX_ITEMS}" if size > MAX_ITEMS else ""
     return f"{{{shown}{more}}}"
 
 

@@ -57,7 +57,9 @@ class Question:
 
     @property
     def answer_letter(self) -> str:
-        return "ABCDEFGH"[self.choices.index(self.answer)]
+        """A, B, … (loaders and scenarios guarantee the answer is one of at most 8 choices)."""
+        position = self.choices.index(self.answer) if self.answer in self.choices else -1
+        return "ABCDEFGH"[position] if 0 <= position < 8 else "?"
 
 
 def _choices(answer: str, distractors: list[str], salt: int) -> tuple[str, ...]:

@@ -91,7 +91,7 @@ def execution_table(trace: Trace, task: int = 1) -> list[TableRow]:
     )
     rows = [
         TableRow(
-            1,
+            1 if task == 1 else 0,  # only the main coroutine's call comes before every step
             -1,
             "call",
             call_action,
