@@ -13,7 +13,7 @@ In step mode the order of steps must not depend on thread timing. So a held
 gate is only *presented* (recorded as a step) once the run has settled: the
 loop is idle, no release is still on its way to the loop, and no worker thread
 is busy outside a gate. Arrivals of one settle period are ordered loop gates
-first (in loop order, which is deterministic), then DB gates by thread.
+first (in loop order, which is deterministic), then DB gates by job number.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class Gate:
     t: float
     query: int = -1
     detail: str = ""
-    thread_order: int = 0
     job: int = 0
     release: Callable[[], None] | None = None
     held: bool = False
@@ -232,9 +231,9 @@ class GateHub:
 
     def _ordered_incoming(self) -> list[Gate]:
         loop_gates = [g for g in self._incoming if not g.on_db_thread]
-        db_gates = sorted(
-            (g for g in self._incoming if g.on_db_thread), key=lambda g: g.thread_order
-        )
+        # By job: jobs are numbered in dispatch order, on the loop, so this order is the
+        # same on every run, whichever DB thread got to its gate first.
+        db_gates = sorted((g for g in self._incoming if g.on_db_thread), key=lambda g: g.job)
         return loop_gates + db_gates
 
     def advance(self, timeout: float, after: int | None = None) -> bool:

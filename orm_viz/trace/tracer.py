@@ -88,7 +88,6 @@ class Tracer:
     _query_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _task_coros: dict[int, Any] = field(default_factory=dict)
     _task_query: dict[int, int] = field(default_factory=dict)
-    _thread_order: dict[str, int] = field(default_factory=dict)
     _busy: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     is_user: UserCode = field(init=False)
@@ -152,10 +151,6 @@ class Tracer:
                 **fields,
             )
         )
-
-    def thread_order(self, name: str) -> int:
-        with self._lock:
-            return self._thread_order.setdefault(name, len(self._thread_order))
 
     # ---------------------------------------------------------------- tasks
 
@@ -249,7 +244,6 @@ class Tracer:
             position=position,
             t=self.clock(),
             query=self.delivered_query(task_id, position.chain) if self._task_query else -1,
-            thread_order=-1,
         )
 
     def task_finished(
@@ -482,7 +476,6 @@ class Tracer:
             t=self.clock(),
             query=query_id,
             detail=detail,
-            thread_order=self.thread_order(thread),
             job=job.id,
             release=released.set,
         )
