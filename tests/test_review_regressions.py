@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from orm_viz.trace import LoopFactory, Mode, StepKind
@@ -61,7 +62,8 @@ async def _hostile() -> int:
 
 
 async def _in_a_process() -> int:
-    with ProcessPoolExecutor(1) as pool:
+    # spawn: forking a process that runs threads is unsafe (and warned about on 3.12+)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return await asyncio.get_running_loop().run_in_executor(pool, math.factorial, 5)
 
 
