@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,19 @@ def test_dropped_early_steps_are_said_in_every_text_format(run_scenario) -> None
     assert f"The first {trace.dropped_steps:,} steps were dropped" in render_table(trace)
     assert f"The first {trace.dropped_steps:,} steps were dropped" in render_markdown(trace)
     assert json.loads(dumps(trace))["dropped_steps"] == trace.dropped_steps
+
+
+def test_task_lanes_show_each_pause_until_its_release(run_scenario) -> None:
+    controller = run_scenario("seed_corrected")
+    while controller.trace.current is not None and not controller.finished:
+        time.sleep(0.05)  # someone looking at each step for 50 ms
+        if controller.step() is None:
+            break
+    trace = controller.trace
+    main = next(lane for lane in lanes(trace) if lane.name.startswith("T1"))
+    pauses = [i for i in main.intervals if i.state == "paused"]
+    assert len(pauses) == 4  # start, query sent, rows ready, resume: each held ~50 ms
+    assert all(i.end - i.start >= 0.04 for i in pauses)
+    assert loads(dumps(trace)).release_times == pytest.approx(trace.release_times)
+    loop = next(lane for lane in lanes(trace) if lane.kind == "loop")
+    assert {"running", "idle"} <= {i.state for i in loop.intervals}

@@ -49,6 +49,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "dropped_steps": trace.dropped_steps,
         "dropped_events": trace.dropped_events,
         "steps": [_step_to_dict(step) for step in trace.iter_steps()],
+        "released": [[index, t] for index, t in sorted(trace.release_times.items())],
         "events": [event._asdict() for event in trace.event_list()],
         "tasks": [task._asdict() for task in trace.task_list()],
         "jobs": [job._asdict() for job in trace.job_list()],
@@ -217,6 +218,16 @@ def trace_from_dict(data: Any) -> Trace:
     # Views find a step's events by bisecting on ``step``: keep them in step order.
     trace.events.extend(sorted(events, key=lambda event: event.step))
     trace.dropped_events = _require(data, "dropped_events", int, "trace")
+    for pair in data.get("released", []):
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and type(pair[0]) is int
+            and isinstance(pair[1], int | float)
+            and not isinstance(pair[1], bool)
+        ):
+            raise TraceFormatError("not a valid trace: released holds a bad [step, time] pair")
+        trace.release_times[pair[0]] = float(pair[1])
     for i, item in enumerate(_require(data, "tasks", list, "trace")):
         task = _record(TaskRecord, item, f"tasks[{i}]")
         trace.tasks[task.id] = task

@@ -57,6 +57,7 @@ class Gate:
     query: int = -1
     detail: str = ""
     job: int = 0
+    step: int = -1  # the step it became, once presented
     release: Callable[[], None] | None = None
     held: bool = False
 
@@ -115,6 +116,7 @@ class GateHub:
     _current: Gate | None = None
     _held: set[Gate] = field(default_factory=set)  # every gate holding right now
     _settle: _SettleState = field(default_factory=_SettleState)
+    t0: float = 0.0  # the run's clock origin (perf_counter), for release times
     never_holds: bool = False  # free / continue / stopping: the fast path (kept by _mode_changed)
     tracks_settling: bool = False  # step / play: step order waits for the run to settle
 
@@ -202,7 +204,7 @@ class GateHub:
 
     def _present(self, gate: Gate) -> None:
         self._current = gate
-        self._record_step(gate, paused=True)
+        gate.step = self._record_step(gate, paused=True)
 
     # ------------------------------------------------------------ releases
 
@@ -211,6 +213,8 @@ class GateHub:
             return
         gate.held = False
         self._held.discard(gate)
+        if gate.step >= 0:  # a presented step: when it stopped pausing, for the lanes
+            self.trace.released(gate.step, time.perf_counter() - self.t0)
         if gate.on_db_thread:
             self._settle.parked.discard(gate.job)
         if gate.release is not None:

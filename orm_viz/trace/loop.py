@@ -34,6 +34,7 @@ from orm_viz.trace.store import ScenarioInfo, Trace
 from orm_viz.trace.tracer import Job, Phase, Tracer, describe_callable
 
 LOOP_BLOCK_THRESHOLD = 0.1
+LOOP_IDLE_THRESHOLD = 0.001  # shorter waits are not worth an event (and cost the hot path)
 # What asyncio gives its default executor (ThreadPoolExecutor's own default).
 _DEFAULT_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 
@@ -186,20 +187,25 @@ class _WatchedSelector(_Selector):  # type: ignore[misc,valid-type]
         tracer = self.tracer
         if tracer is None:
             return _select(self, timeout)  # type: ignore[no-any-return]
-        busy = _clock() - self._busy_since
-        if busy >= LOOP_BLOCK_THRESHOLD and tracer.phase is Phase.SCENARIO:
+        entered = _clock()
+        busy = entered - self._busy_since
+        scenario = tracer.phase is Phase.SCENARIO
+        if busy >= LOOP_BLOCK_THRESHOLD and scenario:
             with tracer.guarded("loop block"):
                 tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
         hub = tracer.hub
-        if hub.tracks_settling and timeout != 0:
+        waits = timeout != 0
+        if waits and hub.tracks_settling:
             hub.loop_idle(True)
             try:
-                return _select(self, timeout)  # type: ignore[no-any-return]
+                ready = _select(self, timeout)
             finally:
                 hub.loop_idle(False)
-                self._busy_since = _clock()
-        ready = _select(self, timeout)
-        self._busy_since = _clock()
+        else:
+            ready = _select(self, timeout)
+        self._busy_since = left = _clock()
+        if waits and left - entered >= LOOP_IDLE_THRESHOLD and scenario:
+            tracer.event(EventKind.LOOP_IDLE, text=f"{(left - entered) * 1000:.1f} ms")
         return ready  # type: ignore[no-any-return]
 
 

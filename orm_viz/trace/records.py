@@ -31,6 +31,7 @@ class EventKind(enum.StrEnum):
     TASK_RESUME = "task_resume"  # a task resumed without stopping (a free task, others mode)
     TASK_END = "task_end"  # a free task ended
     LOOP_BLOCKED = "loop_blocked"  # one loop iteration ran for >= the block threshold
+    LOOP_IDLE = "loop_idle"  # the loop waited >= 1 ms with nothing to run (text: ms)
     WARNING = "warning"
     RECORDER_ERROR = "recorder_error"  # the tracer itself failed; reported, never raised
 

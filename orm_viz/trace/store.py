@@ -74,6 +74,8 @@ class Trace:
     lesson: dict[str, Any] = field(default_factory=dict)
     _cursor: int = -1
     loop_thread: str = ""  # the thread of steps recorded on the free fast path
+    # When each paused step was released (step index -> seconds since the start).
+    release_times: dict[int, float] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +108,10 @@ class Trace:
         with self._lock:
             self._steps.extend((step.kind.value, *step[2:]) for step in steps)
             self.dropped_steps = dropped
+
+    def released(self, index: int, t: float) -> None:
+        with self._lock:
+            self.release_times[index] = t
 
     def add_event(self, event: Event) -> None:
         with self._lock:

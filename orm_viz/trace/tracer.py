@@ -97,6 +97,7 @@ class Tracer:
 
     def __post_init__(self) -> None:
         self.is_user = UserCode(self.user_files)
+        self.hub.t0 = self.t0
 
     def is_user_file(self, filename: str) -> bool:
         return is_user_file(filename, self.user_files)

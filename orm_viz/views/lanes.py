@@ -18,7 +18,7 @@ BLOCK_FLAG_SECONDS = 0.1
 @dataclass(frozen=True, slots=True)
 class Interval:
     """A stretch of one lane. ``state`` is one of: running, suspended, paused, waiting-db
-    (tasks); sql, fetch, busy (DB threads); blocked (the loop)."""
+    (tasks); sql, fetch, busy (DB threads); running, idle, blocked (the loop)."""
 
     start: float
     end: float
@@ -36,7 +36,7 @@ class Lane:
 def lanes(trace: Trace) -> list[Lane]:
     """Every lane of the run, loop first, then tasks by id, then DB threads by first use."""
     end_of_run = _end_of_run(trace)
-    return [_loop_lane(trace), *_task_lanes(trace, end_of_run), *_db_lanes(trace)]
+    return [_loop_lane(trace, end_of_run), *_task_lanes(trace, end_of_run), *_db_lanes(trace)]
 
 
 def _end_of_run(trace: Trace) -> float:
@@ -46,50 +46,72 @@ def _end_of_run(trace: Trace) -> float:
     return max(times, default=0.0)
 
 
-def _loop_lane(trace: Trace) -> Lane:
-    blocks = []
+def _loop_lane(trace: Trace, end_of_run: float | None = None) -> Lane:
+    """Running between the stretches the loop waited idle (each ≥ 1 ms, as recorded);
+    blocked where one iteration held the loop for ≥ 100 ms."""
+    idle, blocked = [], []
     for event in trace.event_list():
-        if event.kind is EventKind.LOOP_BLOCKED:
-            seconds = _block_seconds(event.text)
-            blocks.append(Interval(event.t - seconds, event.t, "blocked", event.text))
+        seconds = _ms_text(event.text)
+        if event.kind is EventKind.LOOP_IDLE:
+            idle.append(Interval(event.t - seconds, event.t, "idle"))
+        elif event.kind is EventKind.LOOP_BLOCKED:
+            blocked.append(Interval(event.t - seconds, event.t, "blocked", event.text))
+    intervals: list[Interval] = []
+    start = min((task.created_t for task in trace.task_list()), default=0.0)
+    for wait in sorted(idle, key=lambda i: i.start):
+        if wait.start > start:
+            intervals.append(Interval(start, wait.start, "running"))
+        intervals.append(wait)
+        start = max(start, wait.end)
+    end = _end_of_run(trace) if end_of_run is None else end_of_run
+    if end > start:
+        intervals.append(Interval(start, end, "running"))
     name = next((s.thread for s in trace.iter_steps() if s.thread.startswith("orm-viz-loop")), "")
-    return Lane(name or "event loop", "loop", tuple(blocks))
+    return Lane(name or "event loop", "loop", tuple(intervals + blocked))
 
 
-def _block_seconds(text: str) -> float:
+def _ms_text(text: str) -> float:
+    """Seconds from an event text like "312 ms"."""
     try:
         return float(text.split()[0]) / 1000
     except (ValueError, IndexError):
         return 0.0
 
 
+# After a release: a task runs (typically for microseconds, not recorded per await) and
+# then waits at its next await; a query step's task waits on the DB.
 _AFTER = {
-    StepKind.TASK_START: "running",
-    StepKind.TASK_RESUME: "running",
+    StepKind.TASK_START: "suspended",
+    StepKind.TASK_RESUME: "suspended",
     StepKind.QUERY_EXECUTE: "waiting-db",
     StepKind.QUERY_RESULT: "waiting-db",
 }
 
 
 def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
+    """Each task from its creation: paused at a gate from a step until its release, then
+    running or waiting on the DB until its next step, then done."""
     steps_by_task: dict[int, list] = {}
     for step in trace.iter_steps():
         steps_by_task.setdefault(step.task, []).append(step)
     found = []
     for task in sorted(trace.task_list(), key=lambda t: t.id):
-        steps = steps_by_task.get(task.id, [])
         intervals = []
-        start = task.created_t
-        state = "suspended"
-        for step in steps:
+        start, state = task.created_t, "suspended"
+        for step in steps_by_task.get(task.id, []):
             if step.t > start:
                 intervals.append(Interval(start, step.t, state))
             start = step.t
-            state = "paused" if step.paused else _AFTER.get(step.kind, "running")
             if step.kind is StepKind.TASK_END:
+                state = ""
                 break
+            released = trace.release_times.get(step.index, step.t) if step.paused else step.t
+            if released > start:
+                intervals.append(Interval(start, released, "paused", step.kind.value))
+                start = released
+            state = _AFTER.get(step.kind, "suspended")
         finish = task.ended_t if task.ended_t >= 0 else end_of_run
-        if finish > start and (not steps or steps[-1].kind is not StepKind.TASK_END):
+        if state and finish > start:
             intervals.append(Interval(start, finish, state))
         found.append(Lane(f"T{task.id} {task.name}", "task", tuple(intervals)))
     return found
@@ -113,5 +135,5 @@ def blocked_stretches(trace: Trace) -> list[Interval]:
     return [
         interval
         for interval in _loop_lane(trace).intervals
-        if interval.end - interval.start >= BLOCK_FLAG_SECONDS
+        if interval.state == "blocked" and interval.end - interval.start >= BLOCK_FLAG_SECONDS
     ]
