@@ -302,3 +302,11 @@ def test_task_lanes_show_each_pause_until_its_release(run_scenario) -> None:
     assert loads(dumps(trace)).release_times == pytest.approx(trace.release_times)
     loop = next(lane for lane in lanes(trace) if lane.kind == "loop")
     assert {"running", "idle"} <= {i.state for i in loop.intervals}
+
+
+def test_the_quiz_asks_what_a_line_gives_without_await() -> None:
+    questions = {q.question: q for q in quiz(fixture("hostile"))}
+    without = questions["What would step 3's line give without `await`?"]
+    assert without.answer.startswith("a coroutine object (QuerySet.aget)")
+    held = questions["What does `markup` hold at step 3?"]  # the variable that await assigns
+    assert held.answer.startswith("nothing yet")

@@ -6,6 +6,7 @@ lesson); every answer is computed from the recorded run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,7 +92,9 @@ def quiz(trace: Trace, task: int = 1) -> list[Question]:
     waiting = next((row for row in rows if row.awaited), None)
     if waiting is not None and tracker.names:
         column = tracker.columns.index(waiting.number)
-        name = tracker.names[-1]
+        assigned = re.match(r"\s*(\w+)\s*=[^=]", waiting.action)
+        # The variable this await assigns (when it does), else the last one the task set.
+        name = assigned[1] if assigned and assigned[1] in tracker.names else tracker.names[-1]
         held = tracker.cells[name][column].text
         final = tracker.cells[name][-1].text
         answer = (
@@ -105,6 +108,9 @@ def quiz(trace: Trace, task: int = 1) -> list[Question]:
                 f"Look at the variable tracker, column {waiting.number}, row `{name}`.",
             )
         )
+    without = _without_await(trace, rows)
+    if without is not None:
+        questions.append(without)
     queries = [q for q in trace.query_list() if q.task == task] or list(trace.query_list())
     if queries:
         count = len(trace.queries)
@@ -138,6 +144,32 @@ def quiz(trace: Trace, task: int = 1) -> list[Question]:
             Question(extra["question"], tuple(extra["choices"]), extra["answer"], extra["hint"])
         )
     return questions
+
+
+def _without_await(trace: Trace, rows: list[TableRow]) -> Question | None:
+    """What the first `await` of the story would give without `await`, read from the
+    await chain at that step: the coroutine object it awaits."""
+    for row in rows:
+        if not row.awaited or "await " not in row.action:
+            continue
+        step = trace.step(row.step)
+        parts = step.chain.split(" → ")
+        if step.func not in parts or parts.index(step.func) + 1 >= len(parts):
+            continue
+        callee = parts[parts.index(step.func) + 1]
+        answer = f"a coroutine object ({callee}): nothing runs and no query is sent"
+        return Question(
+            f"What would step {row.number}'s line give without `await`?",
+            _choices(
+                answer,
+                ["the same data, only later", "a QuerySet holding the rows", "None"],
+                row.number,
+            ),
+            answer,
+            f"Look at the await chain at step {row.number}: the task awaits {callee}, "
+            "a coroutine; see also the forgot_await lesson.",
+        )
+    return None
 
 
 # ------------------------------------------------------------------ snapshot and transcript
