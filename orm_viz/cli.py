@@ -51,6 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("list", help="list the bundled scenarios")
 
+    run = commands.add_parser(
+        "run",
+        help="open TARGET in the full-screen app and step through it",
+        description="Run TARGET in the app, holding at every await: step with → or n, back "
+        "with ← or p, let the others run with o, continue with c, quit with q.",
+    )
+    run.add_argument(
+        "target", metavar="TARGET", help="a bundled name or path/to/file.py[:function]"
+    )
+    run.add_argument(
+        "--latency",
+        type=_latency,
+        default=None,
+        metavar="MS",
+        help="simulated DB latency per query, slept in the DB thread (default: the scenario's)",
+    )
+
     trace = commands.add_parser(
         "trace",
         help="run a scenario to the end and print its trace",
@@ -108,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list()
     if args.command == "trace":
         return _trace(args)
+    if args.command == "run":
+        return _run_app(args)
     parser.print_help()
     print("\nBundled scenarios:")
     _list()
@@ -152,6 +171,25 @@ def _trace(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return status
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from orm_viz.db.demo import DemoDatabaseError
+    from orm_viz.scenarios import ScenarioError, load
+    from orm_viz.session import start_scenario_run
+
+    try:
+        scenario = load(args.target)
+        controller = start_scenario_run(scenario, latency_ms=args.latency)
+    except (ScenarioError, DemoDatabaseError) as error:
+        return _fail(str(error))
+    from orm_viz.tui.app import OrmVizApp
+
+    try:
+        OrmVizApp(controller).run()
+    finally:
+        controller.stop()
+    return 0
 
 
 def _run_to_end(args: argparse.Namespace) -> tuple[Trace, int] | int:

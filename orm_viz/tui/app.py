@@ -1,0 +1,96 @@
+"""The orm-viz app: compose the views, bind the keys, drive the Controller off the UI thread."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header
+
+from orm_viz.trace import Controller, Mode
+from orm_viz.tui.widgets import ExecutionTable, SourceView, StatusLine, VariableTracker
+
+
+class OrmVizApp(App[None]):
+    """Steps through a live run (the Controller) and shows its views."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "orm-viz"
+    BINDINGS = [
+        Binding("right,n", "step_forward", "Step", id="step"),
+        Binding("left,p", "step_back", "Back", id="back"),
+        Binding("o", "others", "Others run", id="others"),
+        Binding("c", "continue", "Continue", id="continue"),
+        Binding("home", "first", "First", id="first", show=False),
+        Binding("end", "last", "Last", id="last", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__()
+        self.controller = controller
+        self.trace = controller.trace
+        self.sub_title = self.trace.lesson.get("title") or self.trace.scenario.name
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield SourceView(id="source")
+            with Vertical(id="side"):
+                yield ExecutionTable(id="table")
+                yield VariableTracker(id="tracker")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_views()
+
+    def refresh_views(self) -> None:
+        trace = self.trace
+        current = trace.current
+        focus = self.controller.hub.focus
+        self.query_one(SourceView).show(trace, current.line if current else 0)
+        self.query_one(ExecutionTable).show(trace, focus, current.index if current else -1)
+        self.query_one(VariableTracker).show(trace, focus)
+        self.query_one(StatusLine).show(trace, str(self.controller.mode))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        trace = self.trace
+        if action in ("step_back", "first"):
+            return trace.cursor > trace.first_index
+        if action == "step_forward":
+            return not (trace.finished and trace.at_frontier)
+        return True
+
+    @work(thread=True, exclusive=True, group="controller")
+    def action_step_forward(self) -> None:
+        self.controller.step(timeout=30)
+        self.call_from_thread(self.refresh_views)
+
+    def action_step_back(self) -> None:
+        self.controller.back()
+        self.refresh_views()
+
+    def action_first(self) -> None:
+        self.controller.jump(self.trace.first_index)
+        self.refresh_views()
+
+    def action_last(self) -> None:
+        self.controller.jump(self.trace.last_index)
+        self.refresh_views()
+
+    @work(thread=True, exclusive=True, group="controller")
+    def action_others(self) -> None:
+        if self.controller.mode in (Mode.STEP, Mode.PLAY):
+            self.controller.others_run()
+        self.call_from_thread(self.refresh_views)
+
+    @work(thread=True, exclusive=True, group="controller")
+    def action_continue(self) -> None:
+        self.controller.run_to_end(timeout=60)
+        self.call_from_thread(self.refresh_views)
+
+    async def action_quit(self) -> None:
+        self.controller.stop(timeout=1.0)
+        self.exit()
