@@ -255,6 +255,7 @@ class Controller:
         self.hub: GateHub = run.hub
         self._player: threading.Thread | None = None
         self._playing = threading.Event()
+        self._paused = threading.Event()
         self.interval = 0.5
 
     def __enter__(self) -> Controller:
@@ -324,6 +325,7 @@ class Controller:
         if self._player is not None and self._player.is_alive():
             return
         self.hub.set_mode(Mode.PLAY)
+        self._paused.clear()
         self._playing.set()
         self._player = threading.Thread(target=self._play, name="orm-viz-player", daemon=True)
         self._player.start()
@@ -331,11 +333,12 @@ class Controller:
     def _play(self) -> None:
         while self._playing.is_set() and not self.trace.finished:
             self.step(timeout=max(self.interval, 0.05))
-            self._playing.wait(0)  # stay responsive to pause between steps
-            time.sleep(self.interval)
+            if self._paused.wait(self.interval):  # a pause wakes this at once
+                break
         self._playing.clear()
 
     def pause(self) -> None:
+        self._paused.set()
         if self._playing.is_set():
             self._playing.clear()
             if self.hub.mode is Mode.PLAY:
@@ -347,6 +350,7 @@ class Controller:
     def stop(self, timeout: float = 1.0) -> bool:
         """Stop the run; see :meth:`TracedRun.stop`."""
         self._playing.clear()
+        self._paused.set()
         return self.run.stop(timeout)
 
     def outcome_text(self) -> str:
