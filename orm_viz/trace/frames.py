@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from orm_viz.trace.render import NO_LOCALS, CapturedLocals, capture_locals
+from orm_viz.trace.render import CapturedLocals
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(
@@ -27,8 +27,6 @@ _LIBRARY_DIRS = tuple(
     }
     | {_PACKAGE_DIR}
 )
-_COROUTINE = types.CoroutineType
-_GENERATOR = types.GeneratorType
 
 
 @functools.lru_cache(maxsize=4096)
@@ -54,7 +52,8 @@ class UserCode:
         # id(code) -> (code, is user code, qualified name, is a function (not a comprehension)).
         # Holding the code keeps its id from being reused.
         self.known: dict[int, tuple[types.CodeType, bool, str, bool]] = {}
-        self.capture = make_capture(self)
+        # Set by the Tracer: its step hook, in capture-only form (see Tracer.step_hook).
+        self.capture: Callable[[Any], CapturedPosition] = _unset
 
     def learn(self, code: types.CodeType) -> tuple[types.CodeType, bool, str, bool]:
         entry = (
@@ -89,6 +88,10 @@ class Position(NamedTuple):
     chain: tuple[Any, ...]
 
 
+def _unset(coro: Any) -> CapturedPosition:
+    raise RuntimeError("UserCode.capture is set by the Tracer that owns it")
+
+
 def read_position(coro: Any, is_user: UserCode, fallback_line: int = 0) -> Position:
     """Capture where ``coro`` (a task's coroutine, not a proxy) is suspended. Never raises."""
     line, func, captured, chain = is_user.capture(coro)
@@ -96,57 +99,3 @@ def read_position(coro: Any, is_user: UserCode, fallback_line: int = 0) -> Posit
 
 
 CapturedPosition = tuple[int, str, CapturedLocals, tuple[Any, ...]]
-
-
-def make_capture(is_user: UserCode) -> Callable[[Any], CapturedPosition]:
-    """Build ``capture(coro) -> (line, func, locals, chain)`` for one run.
-
-    This runs on every await in free mode, so it is one closure with its
-    lookups bound as locals; the bytecode is the budget here (DESIGN §6).
-    Line is 0 when no user frame is on the chain.
-    """
-
-    def capture(
-        obj: Any,
-        known: dict[int, Any] = is_user.known,
-        learn: Callable[[types.CodeType], Any] = is_user.learn,
-        coroutine: type = _COROUTINE,
-        generator: type = _GENERATOR,
-    ) -> CapturedPosition:
-        chain: list[Any] = []
-        append = chain.append
-        line, func, locals_frame = 0, "", None
-        while True:  # an await chain is finite and acyclic
-            kind = type(obj)
-            if kind is coroutine:
-                code = obj.cr_code
-                try:
-                    entry = known[id(code)]
-                except KeyError:
-                    entry = learn(code)
-                if entry[1] and (frame := obj.cr_frame) is not None:
-                    line, func = frame.f_lineno, entry[2]
-                    if entry[3]:
-                        locals_frame = frame
-                obj = obj.cr_await
-            elif kind is generator:
-                code = obj.gi_code
-                try:
-                    entry = known[id(code)]
-                except KeyError:
-                    entry = learn(code)
-                if entry[1] and (frame := obj.gi_frame) is not None:
-                    line, func = frame.f_lineno, entry[2]
-                    if entry[3]:
-                        locals_frame = frame
-                obj = obj.gi_yieldfrom
-            else:
-                if obj is not None:
-                    append(kind.__name__)
-                break
-            append(code)
-        if locals_frame is None:
-            return line, func, NO_LOCALS, tuple(chain)
-        return line, func, capture_locals(locals_frame.f_locals), tuple(chain)
-
-    return capture

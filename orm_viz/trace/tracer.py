@@ -17,7 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, TracebackType
+from types import (
+    AsyncGeneratorType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    GeneratorType,
+    TracebackType,
+)
 from typing import Any
 
 from orm_viz.trace.frames import Position, UserCode, is_user_file, read_position
@@ -97,6 +104,8 @@ class Tracer:
 
     def __post_init__(self) -> None:
         self.is_user = UserCode(self.user_files)
+        capture_only = self.step_hook()
+        self.is_user.capture = lambda coro: capture_only(-1, coro)
         self.hub.t0 = self.t0
 
     def is_user_file(self, filename: str) -> bool:
@@ -105,7 +114,7 @@ class Tracer:
     def record_free_step(self) -> Callable[[int, Any, bool], None]:
         """The hot-path recorder (built once the loop thread is known)."""
         if self._recorder is None:
-            self._recorder = self.free_step_recorder()
+            self._recorder = self.step_hook()
         return self._recorder
 
     def reset_recorder(self) -> None:
@@ -196,23 +205,76 @@ class Tracer:
             return Position(line=fallback, func="", locals=NO_LOCALS, chain=())
         return read_position(coro, self.is_user, fallback)
 
-    def free_step_recorder(self) -> Callable[[int, Any, bool], None]:
-        """A function recording a task start/resume that cannot stop: the per-await hot path.
+    def step_hook(self) -> Callable[..., Any]:
+        """``hook(task_id, coro, started)``: the per-await hot path of free mode.
 
-        Free mode records one step per await, so this is a closure over
-        everything it needs (no attribute lookups) and appends a plain tuple.
+        Walks ``coro``'s await chain, captures the innermost user frame's line and
+        locals, and appends the step as a plain tuple, with no lock (a deque's append is
+        atomic, so positions, which are the indices, stay right). With ``task_id`` < 0 it
+        only returns ``(line, func, locals, chain)``: the same walk serves the gated path
+        (``UserCode.capture``). One function, lookups bound as locals, no inner calls:
+        the bytecode here is the budget of DESIGN §6.
         """
         trace = self.trace
-        steps, max_steps, trim = trace._steps, trace.max_steps, trace.trim
-        task_query, t0, capture = self._task_query, self.t0, self.is_user.capture
-        perf_counter = time.perf_counter
         trace.loop_thread = self.loop_thread
-        resume, start = StepKind.TASK_RESUME.value, StepKind.TASK_START.value  # rows hold plain str
+        task_query = self._task_query
+        resume, start = StepKind.TASK_RESUME.value, StepKind.TASK_START.value  # plain str
+        is_user = self.is_user
 
-        def record(task_id: int, coro: Any, started: bool) -> None:
+        def hook(
+            task_id: int,
+            obj: Any,
+            started: bool = False,
+            known: dict[int, Any] = is_user.known,
+            learn: Callable[[CodeType], Any] = is_user.learn,
+            coroutine: type = CoroutineType,
+            generator: type = GeneratorType,
+            capture_locals: Callable[[Any], Any] = capture_locals,
+            no_locals: Any = NO_LOCALS,
+            steps: Any = trace._steps,
+            max_steps: int = trace.max_steps,
+            clock: Callable[[], float] = time.perf_counter,
+            t0: float = self.t0,
+        ) -> Any:
             try:
-                line, func, local_values, chain = capture(coro)
-                # deque.append is atomic: no lock needed to keep positions (= indices) right.
+                chain: list[Any] = []
+                append = chain.append
+                line, func, locals_frame = 0, "", None
+                while True:  # an await chain is finite and acyclic
+                    kind = type(obj)
+                    if kind is coroutine:
+                        code = obj.cr_code
+                        try:
+                            entry = known[id(code)]
+                        except KeyError:
+                            entry = learn(code)
+                        if entry[1] and (frame := obj.cr_frame) is not None:
+                            line, func = frame.f_lineno, entry[2]
+                            if entry[3]:
+                                locals_frame = frame
+                        obj = obj.cr_await
+                    elif kind is generator:
+                        code = obj.gi_code
+                        try:
+                            entry = known[id(code)]
+                        except KeyError:
+                            entry = learn(code)
+                        if entry[1] and (frame := obj.gi_frame) is not None:
+                            line, func = frame.f_lineno, entry[2]
+                            if entry[3]:
+                                locals_frame = frame
+                        obj = obj.gi_yieldfrom
+                    else:
+                        if obj is not None:
+                            append(kind.__name__)
+                        break
+                    append(code)
+                captured = (
+                    no_locals if locals_frame is None else capture_locals(locals_frame.f_locals)
+                )
+                chain_t = tuple(chain)
+                if task_id < 0:
+                    return line, func, captured, chain_t
                 # A short row: thread, paused and detail are the same for every such step
                 # (the loop thread, False, ""); Trace fills them in when the step is read.
                 steps.append(
@@ -221,18 +283,21 @@ class Tracer:
                         task_id,
                         line or self.position_of(task_id).line,
                         func,
-                        local_values,
-                        chain,
-                        self.delivered_query(task_id, chain) if task_query else -1,
-                        perf_counter() - t0,
+                        captured,
+                        chain_t,
+                        self.delivered_query(task_id, chain_t) if task_query else -1,
+                        clock() - t0,
                     )
                 )
                 if len(steps) > max_steps:
-                    trim()
-            except Exception as error:  # reported; the task runs on
-                self.report_error("free step", error)
+                    trace.trim()
+            except Exception as error:
+                if task_id < 0:
+                    raise
+                self.report_error("free step", error)  # reported; the task runs on
+            return None
 
-        return record
+        return hook
 
     def task_gate(self, task_id: int, started: bool) -> Gate:
         kind = StepKind.TASK_RESUME if started else StepKind.TASK_START
