@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated DB latency per query, slept in the DB thread (default: the scenario's)",
     )
 
+    replay = commands.add_parser(
+        "replay",
+        help="open a saved trace (orm-viz trace ... --format json -o FILE) in the app",
+        description="Step through a saved trace: nothing runs, no database is needed.",
+    )
+    replay.add_argument("file", metavar="FILE.json", help="a trace saved as JSON")
+
     trace = commands.add_parser(
         "trace",
         help="run a scenario to the end and print its trace",
@@ -127,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _trace(args)
     if args.command == "run":
         return _run_app(args)
+    if args.command == "replay":
+        return _replay(args)
     parser.print_help()
     print("\nBundled scenarios:")
     _list()
@@ -189,6 +198,20 @@ def _run_app(args: argparse.Namespace) -> int:
         OrmVizApp(controller).run()
     finally:
         controller.stop()
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from orm_viz.trace.export import TraceFormatError, load_path
+
+    try:
+        trace = load_path(args.file)
+    except TraceFormatError as error:
+        return _fail(str(error))
+    from orm_viz.tui.app import OrmVizApp
+    from orm_viz.tui.replay import Replay
+
+    OrmVizApp(Replay(trace)).run()
     return 0
 
 

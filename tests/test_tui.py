@@ -60,3 +60,42 @@ def test_run_refuses_a_bad_target_in_one_line() -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "orm-viz: no such file: no/such/file.py\n"
+
+
+async def test_a_saved_trace_replays_with_no_database() -> None:
+    from orm_viz.trace.export import load_path
+    from orm_viz.tui.replay import Replay
+    from tests.conftest import HERE
+
+    app = OrmVizApp(Replay(load_path(HERE / "fixtures" / "seed_corrected.json")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        trace = app.controller.trace
+        assert trace.cursor == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert trace.cursor == trace.last_index
+        await pilot.press("left", "left")
+        await pilot.pause()
+        assert trace.cursor == trace.last_index - 2
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert trace.cursor == trace.last_index - 1
+        table = app.query_one(ExecutionTable)
+        assert table.row_count == 6  # every recorded row at once
+        assert table.cursor_row == 4  # the row of the current step
+        await pilot.press("q")
+
+
+def test_replay_refuses_a_damaged_file_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "orm_viz", "replay", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("orm-viz: not JSON")
+    assert result.stderr.count("\n") == 1

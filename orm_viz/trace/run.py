@@ -272,6 +272,14 @@ class Controller:
     def finished(self) -> bool:
         return self.trace.finished
 
+    @property
+    def focused_task(self) -> int:
+        return self.hub.focus
+
+    @property
+    def live(self) -> bool:
+        return True
+
     def start(self, timeout: float = 30.0) -> Step | None:
         """Start the run and wait for its first step."""
         self.run.start()

@@ -25,7 +25,7 @@ _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new
 _KINDS = {kind.value: kind for kind in StepKind}
 
 
-_FREE_ROW = 8  # (kind, task, line, func, locals, chain, query, t): see Tracer.free_step_recorder
+_FREE_ROW = 8  # (kind, task, line, func, locals, chain, query, t): see Tracer.step_hook
 DEFAULT_MAX_EVENTS = 1_000_000
 
 

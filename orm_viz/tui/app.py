@@ -9,25 +9,27 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header
 
 from orm_viz.trace import Controller, Mode
+from orm_viz.tui.replay import Replay
 from orm_viz.tui.widgets import ExecutionTable, SourceView, StatusLine, VariableTracker
 
 
 class OrmVizApp(App[None]):
-    """Steps through a live run (the Controller) and shows its views."""
+    """Steps through a live run (a Controller) or a saved one (a Replay), showing its views."""
 
     CSS_PATH = "app.tcss"
     TITLE = "orm-viz"
+    # priority: the tables would otherwise take the arrows, home and end for their cursor.
     BINDINGS = [
-        Binding("right,n", "step_forward", "Step", id="step"),
-        Binding("left,p", "step_back", "Back", id="back"),
+        Binding("right,n", "step_forward", "Step", id="step", priority=True),
+        Binding("left,p", "step_back", "Back", id="back", priority=True),
         Binding("o", "others", "Others run", id="others"),
         Binding("c", "continue", "Continue", id="continue"),
-        Binding("home", "first", "First", id="first", show=False),
-        Binding("end", "last", "Last", id="last", show=False),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("home", "first", "First", id="first", show=False, priority=True),
+        Binding("end", "last", "Last", id="last", show=False, priority=True),
+        Binding("q", "quit", "Quit", id="quit", priority=True),
     ]
 
-    def __init__(self, controller: Controller) -> None:
+    def __init__(self, controller: Controller | Replay) -> None:
         super().__init__()
         self.controller = controller
         self.trace = controller.trace
@@ -49,11 +51,11 @@ class OrmVizApp(App[None]):
     def refresh_views(self) -> None:
         trace = self.trace
         current = trace.current
-        focus = self.controller.hub.focus
+        focus = self.controller.focused_task
         self.query_one(SourceView).show(trace, current.line if current else 0)
         self.query_one(ExecutionTable).show(trace, focus, current.index if current else -1)
         self.query_one(VariableTracker).show(trace, focus)
-        self.query_one(StatusLine).show(trace, str(self.controller.mode))
+        self.query_one(StatusLine).show(trace, str(self.controller.mode), self.controller.live)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         trace = self.trace
@@ -82,7 +84,7 @@ class OrmVizApp(App[None]):
 
     @work(thread=True, exclusive=True, group="controller")
     def action_others(self) -> None:
-        if self.controller.mode in (Mode.STEP, Mode.PLAY):
+        if self.controller.mode in (Mode.STEP, Mode.PLAY, "replay"):
             self.controller.others_run()
         self.call_from_thread(self.refresh_views)
 

@@ -85,11 +85,16 @@ class VariableTracker(DataTable):  # type: ignore[type-arg]
 class StatusLine(Static):
     """Step i of n, mode, latency, flow stage of every task, dropped steps."""
 
-    def show(self, trace: Trace, mode: str) -> None:
+    def show(self, trace: Trace, mode: str, live: bool = True) -> None:
         current = trace.current
+        state = (
+            ("finished: " + trace.outcome if trace.finished else "live")
+            if live
+            else ("replaying a saved trace")
+        )
         parts = [
             f"step {current.index + 2 if current else '–'} of {len(trace) + 1}",
-            "finished: " + trace.outcome if trace.finished else "live",
+            state,
             f"mode {mode}",
             f"latency {trace.settings.get('latency_ms', 0):g} ms (simulated)",
         ]
