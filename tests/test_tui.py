@@ -99,3 +99,28 @@ def test_replay_refuses_a_damaged_file_in_one_line(tmp_path) -> None:  # type: i
     assert result.returncode == 2
     assert result.stderr.startswith("orm-viz: not JSON")
     assert result.stderr.count("\n") == 1
+
+
+async def test_the_flow_panel_moves_the_token_and_the_transcript_marks_the_step() -> None:
+    from orm_viz.trace.export import load_path
+    from orm_viz.tui.replay import Replay
+    from orm_viz.tui.widgets import FlowDiagram, Transcript
+    from tests.conftest import HERE
+
+    app = OrmVizApp(Replay(load_path(HERE / "fixtures" / "seed_corrected.json")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        flow = app.query_one(FlowDiagram)
+        seen = []
+        for _ in range(5):
+            seen.append(str(flow.render()))
+            await pilot.press("n")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert "[Start T1]" in seen[0]
+        assert "[Send query T1]" in seen[1]
+        assert "[Receive data T1]" in seen[2]
+        assert "[Process in Python T1]" in seen[3]
+        assert "[Return T1]" in seen[4]
+        transcript = str(app.query_one(Transcript).render())
+        assert "Step 6: get_users returned" in transcript
+        await pilot.press("q")

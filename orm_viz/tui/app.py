@@ -5,12 +5,19 @@ from __future__ import annotations
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from orm_viz.trace import Controller, Mode
 from orm_viz.tui.replay import Replay
-from orm_viz.tui.widgets import ExecutionTable, SourceView, StatusLine, VariableTracker
+from orm_viz.tui.widgets import (
+    ExecutionTable,
+    FlowDiagram,
+    SourceView,
+    StatusLine,
+    Transcript,
+    VariableTracker,
+)
 
 
 class OrmVizApp(App[None]):
@@ -37,11 +44,15 @@ class OrmVizApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="main"):
-            yield SourceView(id="source")
-            with Vertical(id="side"):
-                yield ExecutionTable(id="table")
-                yield VariableTracker(id="tracker")
+        yield FlowDiagram(id="flow")
+        with TabbedContent(id="modes"):
+            with TabPane("Lesson", id="lesson"), Horizontal(id="main"):
+                yield SourceView(id="source")
+                with Vertical(id="side"):
+                    yield ExecutionTable(id="table")
+                    yield VariableTracker(id="tracker")
+            with TabPane("Transcript", id="transcript-tab"), VerticalScroll():
+                yield Transcript(id="transcript")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -52,6 +63,8 @@ class OrmVizApp(App[None]):
         trace = self.trace
         current = trace.current
         focus = self.controller.focused_task
+        self.query_one(FlowDiagram).show(trace, focus)
+        self.query_one(Transcript).show(trace)
         self.query_one(SourceView).show(trace, current.line if current else 0)
         self.query_one(ExecutionTable).show(trace, focus, current.index if current else -1)
         self.query_one(VariableTracker).show(trace, focus)

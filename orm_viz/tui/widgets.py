@@ -7,7 +7,8 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from orm_viz.trace.store import Trace
-from orm_viz.views.story import execution_table, flow_stages, variable_tracker
+from orm_viz.views.lesson import transcript
+from orm_viz.views.story import FLOW, Stage, execution_table, flow_stages, variable_tracker
 
 
 def _yes(flag: bool) -> str:
@@ -104,3 +105,44 @@ class StatusLine(Static):
         if trace.dropped_steps:
             parts.append(f"{trace.dropped_steps} early steps dropped")
         self.update(Text("  ·  ".join(parts)))
+
+
+class FlowDiagram(Static):
+    """The concept flow: one box per stage, each task's token in the box it is in now."""
+
+    HELP = "Start → Send query → Wait (loop free) → Receive → Process → Return → End."
+
+    def show(self, trace: Trace, focus: int) -> None:
+        current = trace.current
+        tokens = flow_stages(trace, current.index) if current is not None else {}
+        now = current.t if current is not None else 0.0
+        text = Text()
+        for position, stage in enumerate((*FLOW, Stage.RAISED)):
+            here = [t for t in tokens.values() if t.stage is stage]
+            style = "bold reverse" if any(t.task == focus for t in here) else ""
+            if stage is Stage.RAISED and not here:
+                continue
+            if position:
+                text.append(" → ")
+            text.append(f"[{stage.value}", style=style)
+            for token in here:
+                text.append(f" T{token.task}", style="bold" if token.task == focus else "dim")
+                if stage is Stage.WAIT and token.thread:
+                    text.append(f" ({token.thread}, waiting {now - token.since:.2f} s)")
+            text.append("]", style=style)
+        self.update(text)
+
+
+class Transcript(Static):
+    """The full transcript, one sentence per step; the current step marked."""
+
+    HELP = "One plain sentence per step, generated from what the run recorded."
+
+    def show(self, trace: Trace) -> None:
+        current = trace.current
+        marker = f"Step {current.index + 2}:" if current is not None else ""
+        text = Text()
+        for sentence in transcript(trace):
+            style = "bold reverse" if marker and sentence.startswith(marker) else ""
+            text.append(sentence + "\n", style=style)
+        self.update(text)
