@@ -104,3 +104,14 @@ def test_list_shows_every_bundled_scenario_with_its_title() -> None:
     assert "TypeError" in result.stdout
     for name in ("seed_corrected", "gather_serialized", "ticker_alongside"):
         assert name in result.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "orm_viz", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert listing.stdout is not None
+    listing.stdout.close()  # like `orm-viz list | head -0`
+    _, errors = listing.communicate(timeout=60)
+    assert listing.returncode == 0
+    assert b"Traceback" not in errors
