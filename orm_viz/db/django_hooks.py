@@ -108,6 +108,8 @@ _ROW_RETURNING = frozenset({"SELECT", "WITH R", "WITH", "PRAGMA"})
 
 
 def _display_sql(sql: str, params: Any, many: bool) -> str:
+    if not params:
+        return sql
     if many:
         return f"{sql}  -- × {len(params) if hasattr(params, '__len__') else '?'} parameter sets"
     return substitute_params(sql, params)

@@ -188,14 +188,14 @@ class _WatchedSelector(_Selector):  # type: ignore[misc,valid-type]
         if tracer is None:
             return _select(self, timeout)  # type: ignore[no-any-return]
         entered = _clock()
-        busy = entered - self._busy_since
-        scenario = tracer.phase is Phase.SCENARIO
-        if busy >= LOOP_BLOCK_THRESHOLD and scenario:
-            with tracer.guarded("loop block"):
-                tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
+        if entered - self._busy_since >= LOOP_BLOCK_THRESHOLD:
+            self._blocked(tracer, entered - self._busy_since)
+        if timeout == 0:  # a poll: the loop has ready callbacks and stays busy
+            ready = _select(self, 0)
+            self._busy_since = entered
+            return ready  # type: ignore[no-any-return]
         hub = tracer.hub
-        waits = timeout != 0
-        if waits and hub.tracks_settling:
+        if hub.tracks_settling:
             hub.loop_idle(True)
             try:
                 ready = _select(self, timeout)
@@ -204,9 +204,15 @@ class _WatchedSelector(_Selector):  # type: ignore[misc,valid-type]
         else:
             ready = _select(self, timeout)
         self._busy_since = left = _clock()
-        if waits and left - entered >= LOOP_IDLE_THRESHOLD and scenario:
+        if left - entered >= LOOP_IDLE_THRESHOLD and tracer.phase is Phase.SCENARIO:
             tracer.event(EventKind.LOOP_IDLE, text=f"{(left - entered) * 1000:.1f} ms")
         return ready  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _blocked(tracer: Tracer, busy: float) -> None:
+        if tracer.phase is Phase.SCENARIO:
+            with tracer.guarded("loop block"):
+                tracer.event(EventKind.LOOP_BLOCKED, text=f"{busy * 1000:.0f} ms")
 
 
 _select = _Selector.select

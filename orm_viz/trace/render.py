@@ -271,7 +271,7 @@ def render_value(value: Any, depth: int = 0) -> str:
             if klass is BaseException:
                 return f"<{render_exception(value)}>"
             exact = _EXACT.get(klass)
-            if exact is not None and klass is not object and klass is not type:
+            if exact is not None and klass is not object:
                 return exact(value, depth)
     except Exception as error:  # a hostile __getattr__ or a half-built object
         return f"<{kind.__qualname__}: unrenderable ({type(error).__name__})>"
@@ -284,8 +284,29 @@ class Rendered(str):
     __slots__ = ()
 
 
-# Values that cannot change after capture: kept as they are, rendered when shown.
-KEPT_AS_IS = frozenset({int, float, bool, str, bytes, complex, type(None)})
+# Values whose rendering cannot change after capture: kept as they are, rendered
+# when shown. Grows with the metaclasses met (a class renders as its name).
+KEPT_AS_IS: set[type] = {
+    int,
+    float,
+    bool,
+    str,
+    bytes,
+    complex,
+    type(None),
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.ModuleType,
+}
+
+
+def _kept_from_now_on(kind: type, kept: set[type] = KEPT_AS_IS) -> bool:
+    """True (and remembered) if values of ``kind`` render the same forever: classes."""
+    if issubclass(kind, type):
+        kept.add(kind)
+        return True
+    return False
 
 
 # A captured snapshot of locals: (names, values). The names tuple is shared by every
@@ -307,7 +328,7 @@ def shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
 def capture_locals(
     frame_locals: Any,
     known_names: dict[tuple[str, ...], tuple[str, ...]] = _names,
-    kept: frozenset[Any] = KEPT_AS_IS,
+    kept: set[type] = KEPT_AS_IS,
 ) -> CapturedLocals:
     """Snapshot a frame's locals: immutable values by reference, the rest rendered now.
 
@@ -317,10 +338,9 @@ def capture_locals(
     names = known_names.get(names) or shared_names(names)
     values = tuple(frame_locals.values())
     for value in values:
-        if type(value) not in kept:
+        if type(value) not in kept and not _kept_from_now_on(type(value)):
             values = tuple(
-                value if type(value) in KEPT_AS_IS else Rendered(render_value(value))
-                for value in values
+                value if type(value) in kept else Rendered(render_value(value)) for value in values
             )
             break
     return names, values

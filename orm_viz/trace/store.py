@@ -24,6 +24,10 @@ DEFAULT_MAX_STEPS = 250_000
 _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
 _KINDS = {kind.value: kind for kind in StepKind}
 
+# The fast builders below and in tracer.py pass fields by position.
+assert QueryRecord._fields[7:] == ("start", "end", "rows", "latency", "error")
+assert JobRecord._fields[5:] == ("thread", "started", "finished", "rows", "queries")
+
 
 _FREE_ROW = 8  # (kind, task, line, func, locals, chain, query, t): see Tracer.step_hook
 DEFAULT_MAX_EVENTS = 1_000_000
@@ -142,6 +146,22 @@ class Trace:
             job = self.jobs[job_id]._replace(**changes)
             self.jobs[job_id] = job
             return job
+
+    def finish_job(
+        self, job_id: int, thread: str, started: float, finished: float, rows: int, queries: int
+    ) -> None:
+        """Once per thread hop: the fast form of ``update_job`` (no keyword juggling)."""
+        with self._lock:
+            old = self.jobs[job_id]
+            self.jobs[job_id] = _new_tuple(
+                JobRecord, (*old[:5], thread, started, finished, rows, queries)
+            )
+
+    def close_query(self, query_id: int, end: float, rows: int) -> None:
+        """Once per statement: the fast form of ``update_query``."""
+        with self._lock:
+            old = self.queries[query_id]
+            self.queries[query_id] = _new_tuple(QueryRecord, (*old[:8], end, rows, *old[10:]))
 
     def update_query(self, query_id: int, **changes: Any) -> QueryRecord:
         with self._lock:

@@ -49,6 +49,7 @@ class Phase(enum.StrEnum):
 
 
 _job_local = threading.local()
+_new_tuple = tuple.__new__  # builds a record (a NamedTuple) without its Python-level __new__
 
 
 @dataclass(slots=True)
@@ -94,7 +95,8 @@ class Tracer:
     _job_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _query_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _task_coros: dict[int, Any] = field(default_factory=dict)
-    _task_query: dict[int, int] = field(default_factory=dict)
+    # task -> (its latest job, that job's future on the loop): read at the task's next resume
+    _task_query: dict[int, tuple[Job, Any]] = field(default_factory=dict)
     _busy: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     is_user: UserCode = field(init=False)
@@ -103,6 +105,7 @@ class Tracer:
     _recorder: Callable[[int, Any, bool], None] | None = None
 
     def __post_init__(self) -> None:
+        self._job_instruments = self._per_job()
         self.is_user = UserCode(self.user_files)
         capture_only = self.step_hook()
         self.is_user.capture = lambda coro: capture_only(-1, coro)
@@ -143,12 +146,23 @@ class Tracer:
         except Exception as error:  # reported as an event; the traced code must not see it
             self.report_error(where, error)
 
-    def call_instruments(self, hook: str, *args: Any) -> None:
-        for instrument in tuple(self.instruments):
+    def _per_job(self) -> tuple[Instrument, ...]:
+        """Instruments that do something per job (the base hook does nothing)."""
+        return tuple(
+            i
+            for i in self.instruments
+            if type(i).worker_job_started is not Instrument.worker_job_started
+        )
+
+    def call_instruments(
+        self, hook: str, *args: Any, only: tuple[Instrument, ...] | None = None
+    ) -> None:
+        for instrument in only if only is not None else tuple(self.instruments):
             try:
                 getattr(instrument, hook)(self, *args)
             except Exception as error:  # a broken hook is removed and reported
                 self.instruments.remove(instrument)
+                self._job_instruments = self._per_job()
                 self.report_error(f"{instrument.name}.{hook} (instrument removed)", error)
 
     def event(self, kind: EventKind, **fields: Any) -> None:
@@ -368,14 +382,9 @@ class Tracer:
         return job
 
     def watch_delivery(self, job: Job, future: Any) -> None:
-        """On the loop, when ``future`` (the job's result on the loop) is done: unless it was
-        cancelled, the task's next resume from a DB await receives the job's rows."""
-
-        def delivered(done: Any) -> None:
-            if not done.cancelled() and job.last_query > 0:
-                self._task_query[job.task] = job.last_query
-
-        future.add_done_callback(delivered)
+        """Remember ``future`` (the job's result on the loop): the task's next resume from
+        a DB await receives the job's rows, unless it was cancelled. On the loop thread."""
+        self._task_query[job.task] = (job, future)
 
     def delivered_query(self, task_id: int, chain: tuple[Any, ...]) -> int:
         """The query whose data this resume receives, or -1.
@@ -390,7 +399,13 @@ class Tracer:
             in_db_await = _async_generator_awaits(self._task_coros.get(task_id), codes)
         if not in_db_await:
             return -1
-        return self._task_query.pop(task_id, -1)
+        found = self._task_query.pop(task_id, None)
+        if found is None:
+            return -1
+        job, future = found
+        if not future.done() or future.cancelled() or job.last_query <= 0:
+            return -1
+        return job.last_query
 
     def busy_workers(self) -> tuple[int, ...]:
         """Idents of worker threads running a job of this run right now."""
@@ -424,8 +439,8 @@ class Tracer:
         previous = getattr(_job_local, "current", None)
         _job_local.current = (self, job)
         job.thread, job.started = thread.name, self.clock()
-        if self.instruments:
-            self.call_instruments("worker_job_started")
+        if self._job_instruments:
+            self.call_instruments("worker_job_started", only=self._job_instruments)
         try:
             return func(*args)
         finally:
@@ -442,14 +457,7 @@ class Tracer:
         self._close_open_query(job)
         if job.queries or job.rows >= 0:
             self.db_gate(StepKind.QUERY_RESULT, job, job.last_query, self._result_text(job))
-        self.trace.update_job(
-            job.id,
-            thread=job.thread,
-            started=job.started,
-            finished=self.clock(),
-            rows=job.rows,
-            queries=job.queries,
-        )
+        self.trace.finish_job(job.id, job.thread, job.started, self.clock(), job.rows, job.queries)
 
     def _result_text(self, job: Job) -> str:
         if job.rows >= 0:
@@ -469,16 +477,22 @@ class Tracer:
         job.last_query = job.open_query = query_id
         job.query_rows = -1
         self.trace.put_query(
-            QueryRecord(
-                id=query_id,
-                task=job.task,
-                job=job.id,
-                orm_function=job.function,
-                sql=sql,
-                thread=threading.current_thread().name,
-                source=source,
-                start=self.clock(),
-                latency=self.latency,
+            _new_tuple(
+                QueryRecord,
+                (
+                    query_id,
+                    job.task,
+                    job.id,
+                    job.function,
+                    sql,
+                    threading.current_thread().name,
+                    source,
+                    self.clock(),
+                    -1.0,  # end
+                    -1,  # rows
+                    self.latency,
+                    "",  # error
+                ),
             )
         )
         return query_id
@@ -510,7 +524,7 @@ class Tracer:
     def _close_open_query(self, job: Job) -> None:
         query_id, job.open_query = job.open_query, -1
         if query_id > 0:
-            self.trace.update_query(query_id, rows=max(job.query_rows, 0), end=self.clock())
+            self.trace.close_query(query_id, self.clock(), max(job.query_rows, 0))
 
     def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
         """Stop the calling worker thread here if the policy holds this gate."""
