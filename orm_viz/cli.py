@@ -42,6 +42,56 @@ def _latency(text: str) -> float:
     return value
 
 
+def _speed(text: str) -> float:
+    from orm_viz.tui.state import SPEEDS  # a light module: no Textual import
+
+    try:
+        value = float(text.rstrip("x×"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed takes a factor like 2, not {text!r}") from None
+    if value not in SPEEDS:
+        choices = ", ".join(f"{s:g}" for s in SPEEDS)
+        raise argparse.ArgumentTypeError(f"--speed must be one of {choices}")
+    return value
+
+
+def _keymap(text: str) -> dict[str, str]:
+    """``step=j,back=k`` → {"step": "j", "back": "k"} (binding ids, see the help panel)."""
+    found = {}
+    for pair in filter(None, (p.strip() for p in text.split(";" if ";" in text else ","))):
+        name, sep, keys = pair.partition("=")
+        if not sep or not name.strip() or not keys.strip():
+            raise argparse.ArgumentTypeError(f"--keys takes id=key pairs, not {pair!r}")
+        found[name.strip()] = keys.strip()
+    return found
+
+
+def _add_app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--autoplay", action="store_true", help="play hands-free from the start (for recordings)"
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="X",
+        help="playback speed: 0.25, 0.5, 1, 2 or 4 steps per second (default 1)",
+    )
+    parser.add_argument(
+        "--exit-at-end",
+        action="store_true",
+        help="with --autoplay: quit two seconds after the last step",
+    )
+    parser.add_argument(
+        "--keys",
+        type=_keymap,
+        default=None,
+        metavar="ID=KEY,...",
+        help="remap keys by binding id, e.g. step=j,back=k (ids: step back play others "
+        "continue focus faster slower first last restart view quit help theme screenshot)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="orm-viz",
@@ -68,12 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated DB latency per query, slept in the DB thread (default: the scenario's)",
     )
 
+    _add_app_options(run)
     replay = commands.add_parser(
         "replay",
         help="open a saved trace (orm-viz trace ... --format json -o FILE) in the app",
         description="Step through a saved trace: nothing runs, no database is needed.",
     )
     replay.add_argument("file", metavar="FILE.json", help="a trace saved as JSON")
+    _add_app_options(replay)
 
     trace = commands.add_parser(
         "trace",
@@ -146,9 +198,47 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run_app(args)
     if args.command == "replay":
         return _replay(args)
-    parser.print_help()
-    print("\nBundled scenarios:")
-    _list()
+    if not _has_terminal():
+        parser.print_help()
+        print("\nBundled scenarios:")
+        _list()
+        return 0
+    return _picker()
+
+
+def _has_terminal() -> bool:
+    """The app needs a terminal on both ends (Textual without one waits forever)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _app_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "autoplay": args.autoplay,
+        "speed": args.speed,
+        "exit_at_end": args.exit_at_end,
+        "keymap": args.keys,
+    }
+
+
+def _open_target(latency_ms: float | None) -> object:
+    def open_target(target: str) -> object:
+        from orm_viz.scenarios import load
+        from orm_viz.session import start_scenario_run
+
+        return start_scenario_run(load(target), latency_ms=latency_ms)
+
+    return open_target
+
+
+def _picker() -> int:
+    from orm_viz.scenarios import bundled_summaries
+    from orm_viz.tui.app import OrmVizApp
+
+    app = OrmVizApp(open_target=_open_target(None), summaries=bundled_summaries())  # type: ignore[arg-type]
+    try:
+        app.run()
+    finally:
+        app.stop_runs()
     return 0
 
 
@@ -199,14 +289,23 @@ def _run_app(args: argparse.Namespace) -> int:
 
     try:
         scenario = load(args.target)
+        if not _has_terminal():
+            return _fail("orm-viz run needs a terminal; orm-viz trace prints the same run as text")
         controller = start_scenario_run(scenario, latency_ms=args.latency)
     except (ScenarioError, DemoDatabaseError) as error:
         return _fail(str(error))
     from orm_viz.tui.app import OrmVizApp
 
+    app = OrmVizApp(
+        controller,
+        target=args.target,
+        open_target=_open_target(args.latency),  # type: ignore[arg-type]
+        **_app_options(args),  # type: ignore[arg-type]
+    )
     try:
-        OrmVizApp(controller).run()
+        app.run()
     finally:
+        app.stop_runs()  # also a restarted run, and whatever an exception left behind
         controller.stop()
     return 0
 
@@ -218,10 +317,12 @@ def _replay(args: argparse.Namespace) -> int:
         trace = load_path(args.file)
     except TraceFormatError as error:
         return _fail(str(error))
+    if not _has_terminal():
+        return _fail("orm-viz replay needs a terminal; orm-viz trace FILE.json prints it as text")
     from orm_viz.tui.app import OrmVizApp
     from orm_viz.tui.replay import Replay
 
-    OrmVizApp(Replay(trace)).run()
+    OrmVizApp(Replay(trace), **_app_options(args)).run()  # type: ignore[arg-type]
     return 0
 
 

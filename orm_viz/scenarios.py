@@ -8,6 +8,7 @@ the demo models, so Django is configured first.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
 import inspect
 import itertools
@@ -122,21 +123,41 @@ def bundled_names() -> list[str]:
 
 def bundled_titles() -> list[tuple[str, str]]:
     """(name, title) for every bundled scenario, read without importing them."""
-    return [(name, _title_from_source(bundled_dir() / f"{name}.py")) for name in bundled_names()]
+    return [(summary.name, summary.title) for summary in bundled_summaries()]
 
 
-def _title_from_source(path: Path) -> str:
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a picker shows of a scenario, read from its source without importing it."""
+
+    name: str
+    title: str
+    snapshot: tuple[str, ...]
+
+
+def bundled_summaries() -> list[Summary]:
+    return [summarize(bundled_dir() / f"{name}.py") for name in bundled_names()]
+
+
+def summarize(path: Path) -> Summary:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants: dict[str, Any] = {}
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "TITLE" for t in node.targets)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            return node.value.value
-    doc = ast.get_docstring(tree) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else path.stem
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in ("TITLE", "SNAPSHOT"):
+                    # Not a literal: no preview; the loader reports bad metadata when run.
+                    with contextlib.suppress(ValueError):
+                        constants[target.id] = ast.literal_eval(node.value)
+    doc = (ast.get_docstring(tree) or "").strip()
+    title = constants.get("TITLE")
+    if not isinstance(title, str):
+        title = doc.splitlines()[0] if doc else path.stem
+    snapshot = constants.get("SNAPSHOT")
+    if isinstance(snapshot, str):
+        snapshot = [snapshot]
+    lines = tuple(str(line) for line in snapshot) if isinstance(snapshot, list) else ()
+    return Summary(path.stem, title, lines)
 
 
 def resolve(target: str) -> tuple[Path, str | None, str]:
@@ -193,7 +214,7 @@ def load(target: str) -> Scenario:
         function_name=function_name,
         func=func,
         source=source,
-        title=str(getattr(module, "TITLE", None) or _title_from_source(path)),
+        title=str(getattr(module, "TITLE", None) or summarize(path).title),
         latency_ms=float(getattr(module, "LATENCY_MS", 0)),
         expected=tuple(getattr(module, "EXPECTED", ("returns", None))),  # type: ignore[arg-type]
         focus=getattr(module, "FOCUS", None),

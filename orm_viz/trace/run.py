@@ -280,6 +280,10 @@ class Controller:
     def live(self) -> bool:
         return True
 
+    def clock(self) -> float:
+        """Seconds since the run started (it keeps running while a task is paused)."""
+        return self.run.tracer.clock()
+
     def start(self, timeout: float = 30.0) -> Step | None:
         """Start the run and wait for its first step."""
         self.run.start()

@@ -33,6 +33,14 @@ class Replay:
     def jump(self, index: int) -> Step | None:
         return self.trace.jump(index)
 
+    def clock(self) -> float:
+        """A saved run's clock stands at its last step."""
+        last = self.trace.step(self.trace.last_index) if len(self.trace) else None
+        return last.t if last is not None else 0.0
+
+    def focus(self, task_id: int) -> None:
+        self.focused_task = task_id
+
     def others_run(self) -> None:
         """Nothing runs in a replay: every task's steps are already recorded."""
 

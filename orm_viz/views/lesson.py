@@ -6,11 +6,13 @@ lesson); every answer is computed from the recorded run.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orm_viz.trace.records import Event, EventKind, StepKind
+from orm_viz.trace.records import Event, EventKind, QueryRecord, Step, StepKind
 from orm_viz.trace.store import Trace
 from orm_viz.views.story import (
     TableRow,
@@ -181,56 +183,88 @@ def concept_snapshot(trace: Trace) -> list[str]:
 
 def transcript(trace: Trace) -> list[str]:
     """One plain sentence per step of the run (every task), from its events and records."""
-    sentences = []
-    names = {task.id: task.name for task in trace.task_list()}
-    blocks = [e for e in trace.event_list() if e.kind is EventKind.LOOP_BLOCKED]
+    events = trace.event_list()
+    block_times = sorted(e.t for e in events if e.kind is EventKind.LOOP_BLOCKED)
     warnings: dict[int, list[Event]] = {}
-    for event in trace.event_list():
+    for event in events:
         if event.kind is EventKind.WARNING:
             warnings.setdefault(event.step, []).append(event)
-    main = trace.tasks.get(1)
-    if main is not None and trace.first_index == 0:
-        sentences.append(
-            f"Step 1: {main.coro.rsplit('.', 1)[-1]}() is called: a coroutine object is "
-            "created; nothing in it runs yet."
-        )
+    call = call_sentence(trace)
+    sentences = [call] if call is not None else []
     for step in trace.iter_steps():
-        number = step_number(step.index)
-        who = names.get(step.task, f"task {step.task}")
-        query = trace.queries.get(step.query)
-        text = source_line(trace, step.line)
-        if step.kind is StepKind.TASK_START:
-            sentence = f"{who} is about to start (line {step.line})."
-        elif step.kind is StepKind.QUERY_EXECUTE and query is not None:
-            sentence = (
-                f"{who} awaits `{text}`: {query.orm_function} reached the DB thread "
-                f"{query.thread}, which is about to run {_short(query.sql)}."
-            )
-        elif step.kind is StepKind.QUERY_RESULT and query is not None:
-            took = (query.end - query.start) * 1000 if query.end >= 0 else 0.0
-            during = [
-                e for e in blocks if e.t >= query.start and e.t - 0.1 <= max(query.end, query.start)
-            ]
-            loop = "the loop was blocked meanwhile" if during else "the loop was free meanwhile"
-            simulated = (
-                f" (with {query.latency * 1000:.0f} ms simulated latency)" if query.latency else ""
-            )
-            sentence = (
-                f"the DB thread {query.thread} returned {step.detail.split(' read')[0]} for "
-                f"{query.orm_function} after {took:.1f} ms{simulated}; {loop}."
-            )
-        elif step.kind is StepKind.TASK_RESUME:
-            got = f" with {_plural(max(query.rows, 0), 'row')}" if query is not None else ""
-            sentence = f"{who} resumes at line {step.line}{got}: `{text}`."
-        elif step.kind is StepKind.TASK_END:
-            sentence = f"{who} {step.detail.replace(': ', ' ', 1)} at line {step.line}."
-        else:
-            sentence = f"{who}: {step.kind.value} at line {step.line}."
-        sentences.append(f"Step {number}: {sentence}")
-        for warning in warnings.get(step.index, ()):
-            where = f" (created at line {warning.line})" if warning.line else ""
-            sentences.append(f"Step {number}: Python warned: {warning.text}{where}.")
+        sentences.extend(step_sentences(trace, step, block_times, warnings.get(step.index, ())))
     return sentences
+
+
+def call_sentence(trace: Trace) -> str | None:
+    """The transcript's first sentence, the main coroutine's call (step 1); None when the
+    trace has no main task or no longer holds its first steps."""
+    main = trace.tasks.get(1)
+    if main is None or trace.first_index != 0:
+        return None
+    return (
+        f"Step 1: {main.coro.rsplit('.', 1)[-1]}() is called: a coroutine object is "
+        "created; nothing in it runs yet."
+    )
+
+
+def step_sentences(
+    trace: Trace, step: Step, block_times: Sequence[float], warnings: Iterable[Event]
+) -> list[str]:
+    """The transcript's sentences for one step: what it did, then each warning raised at it.
+
+    Args:
+        trace: the run.
+        step: the step.
+        block_times: times of the run's ``loop_blocked`` events, sorted.
+        warnings: the ``warning`` events recorded at ``step``, in order.
+    """
+    number = step_number(step.index)
+    record = trace.tasks.get(step.task)
+    who = record.name if record is not None else f"task {step.task}"
+    query = trace.queries.get(step.query)
+    text = source_line(trace, step.line)
+    if step.kind is StepKind.TASK_START:
+        sentence = f"{who} is about to start (line {step.line})."
+    elif step.kind is StepKind.QUERY_EXECUTE and query is not None:
+        sentence = (
+            f"{who} awaits `{text}`: {query.orm_function} reached the DB thread "
+            f"{query.thread}, which is about to run {_short(query.sql)}."
+        )
+    elif step.kind is StepKind.QUERY_RESULT and query is not None:
+        took = (query.end - query.start) * 1000 if query.end >= 0 else 0.0
+        loop = (
+            "the loop was blocked meanwhile"
+            if _blocked_during(block_times, query)
+            else "the loop was free meanwhile"
+        )
+        simulated = (
+            f" (with {query.latency * 1000:.0f} ms simulated latency)" if query.latency else ""
+        )
+        sentence = (
+            f"the DB thread {query.thread} returned {step.detail.split(' read')[0]} for "
+            f"{query.orm_function} after {took:.1f} ms{simulated}; {loop}."
+        )
+    elif step.kind is StepKind.TASK_RESUME:
+        got = f" with {_plural(max(query.rows, 0), 'row')}" if query is not None else ""
+        sentence = f"{who} resumes at line {step.line}{got}: `{text}`."
+    elif step.kind is StepKind.TASK_END:
+        sentence = f"{who} {step.detail.replace(': ', ' ', 1)} at line {step.line}."
+    else:
+        sentence = f"{who}: {step.kind.value} at line {step.line}."
+    sentences = [f"Step {number}: {sentence}"]
+    for warning in warnings:
+        where = f" (created at line {warning.line})" if warning.line else ""
+        sentences.append(f"Step {number}: Python warned: {warning.text}{where}.")
+    return sentences
+
+
+def _blocked_during(block_times: Sequence[float], query: QueryRecord) -> bool:
+    """Whether a loop block was recorded while ``query`` ran, or within 0.1 s after (a
+    block is recorded when it ends). Only the first block at or after the query's start
+    needs checking: the later ones end later still."""
+    at = bisect.bisect_left(block_times, query.start)
+    return at < len(block_times) and block_times[at] - 0.1 <= max(query.end, query.start)
 
 
 def _plural(count: int, noun: str) -> str:

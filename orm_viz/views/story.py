@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from orm_viz.trace.records import QueryRecord, Step, StepKind
+from orm_viz.trace.records import QueryRecord, Step, StepKind, TaskRecord
 from orm_viz.trace.store import Trace
 
 
@@ -60,8 +61,14 @@ def step_number(index: int) -> int:
 
 def source_line(trace: Trace, line: int) -> str:
     """The stripped text of ``line`` in the traced file ("" if out of range)."""
-    lines = trace.scenario.source.splitlines()
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    lines = _source_lines(trace.scenario.source)
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _source_lines(source: str) -> tuple[str, ...]:
+    # Every row reads a line: splitting the file once per row made a table quadratic.
+    return tuple(line.strip() for line in source.splitlines())
 
 
 def focus_steps(trace: Trace, task: int) -> list[Step]:
@@ -81,55 +88,95 @@ def execution_table(trace: Trace, task: int = 1) -> list[TableRow]:
     record = trace.tasks.get(task)
     if record is None:
         return []
-    created = record.created_t
-    function = record.coro.rsplit(".", 1)[-1]
-    call_line = record.created_line or trace.scenario.first_line
-    call_action = (
-        f"Call {function}()"
-        if task == 1
-        else (source_line(trace, record.created_line) or f"create task {record.name}")
-    )
-    rows = [
-        TableRow(
-            1 if task == 1 else 0,  # only the main coroutine's call comes before every step
-            -1,
-            "call",
-            call_action,
-            call_line,
-            False,
-            False,
-            False,
-            "coroutine created, not started",
-            0.0,
-            "",
-            -1,
-        )
-    ]
+    rows = [call_row(trace, record)]
     sent = received = False
     for step in focus_steps(trace, task):
         query = trace.queries.get(step.query)
-        awaited = step.kind in (StepKind.QUERY_EXECUTE, StepKind.QUERY_RESULT)
-        if step.kind is StepKind.QUERY_EXECUTE:
-            sent, received = True, False
-        elif step.kind is StepKind.TASK_RESUME and query is not None and sent:
-            received = True
-        rows.append(
-            TableRow(
-                number=step_number(step.index),
-                step=step.index,
-                kind=step.kind.value,
-                action=_action(trace, step, query, function),
-                line=step.line,
-                awaited=awaited,
-                query_sent=sent,
-                data_received=received,
-                result=_result(step, query),
-                elapsed=max(0.0, step.t - created),
-                sql_thread=query.thread if query is not None else "",
-                query=step.query,
-            )
-        )
+        sent, received = row_flags(step, query, sent, received)
+        rows.append(step_row(trace, step, record, query, sent, received))
     return rows
+
+
+def call_row(trace: Trace, record: TaskRecord) -> TableRow:
+    """The first row of a task's table: its coroutine's creation, before any step."""
+    function = record.coro.rsplit(".", 1)[-1]
+    call_action = (
+        f"Call {function}()"
+        if record.id == 1
+        else (source_line(trace, record.created_line) or f"create task {record.name}")
+    )
+    return TableRow(
+        1 if record.id == 1 else 0,  # only the main coroutine's call comes before every step
+        -1,
+        "call",
+        call_action,
+        record.created_line or trace.scenario.first_line,
+        False,
+        False,
+        False,
+        "coroutine created, not started",
+        0.0,
+        "",
+        -1,
+    )
+
+
+def row_flags(
+    step: Step, query: QueryRecord | None, sent: bool, received: bool
+) -> tuple[bool, bool]:
+    """The DB query sent? and Data received? columns at ``step``, from those of the row
+    before: a query step sends; a resume with that query's record delivers its data.
+
+    Args:
+        step: the step of the row.
+        query: the record of ``step.query``, or None if there is none.
+        sent: DB query sent? on the row before.
+        received: Data received? on the row before.
+
+    Returns:
+        (query sent, data received) for the row of ``step``.
+    """
+    if step.kind is StepKind.QUERY_EXECUTE:
+        return True, False
+    if step.kind is StepKind.TASK_RESUME and query is not None and sent:
+        return sent, True
+    return sent, received
+
+
+def step_row(
+    trace: Trace,
+    step: Step,
+    record: TaskRecord,
+    query: QueryRecord | None,
+    sent: bool,
+    received: bool,
+) -> TableRow:
+    """The table row of one step of ``record``'s task.
+
+    Args:
+        trace: the run.
+        step: the step.
+        record: the task's record.
+        query: the record of ``step.query`` (None if there is none), read once by the
+            caller so the flags and the row agree.
+        sent: the row's DB query sent? (see :func:`row_flags`).
+        received: the row's Data received?.
+    """
+    function = record.coro.rsplit(".", 1)[-1]
+    return TableRow(
+        number=step_number(step.index),
+        step=step.index,
+        kind=step.kind.value,
+        action=_action(trace, step, query, function),
+        line=step.line,
+        awaited=step.kind in (StepKind.QUERY_EXECUTE, StepKind.QUERY_RESULT),
+        query_sent=sent,
+        data_received=received,
+        result=_result(step, query),
+        elapsed=max(0.0, step.t - record.created_t),
+        sql_thread=query.thread if query is not None else "",
+        query=step.query,
+    )
 
 
 def _action(trace: Trace, step: Step, query: QueryRecord | None, function: str) -> str:
@@ -197,24 +244,45 @@ def variable_tracker(trace: Trace, task: int = 1) -> Tracker:
     snapshots: list[dict[str, str]] = []
     names: list[str] = []
     for row in rows:
-        step = steps.get(row.step)
-        values = dict(step.locals) if step is not None else {}
+        values = row_variables(steps.get(row.step))
         snapshots.append(values)
         names.extend(name for name in values if name not in names)
+    cells = tracker_cells(names, snapshots, {})
+    pending = tuple(awaiting(trace, row) for row in rows)
+    return Tracker(tuple(r.number for r in rows), tuple(names), cells, pending)
+
+
+def row_variables(step: Step | None) -> dict[str, str]:
+    """A tracker column: the rendered locals of a row's step ({} for the call row)."""
+    return dict(step.locals) if step is not None else {}
+
+
+def tracker_cells(
+    names: Sequence[str], snapshots: Sequence[Mapping[str, str]], before: Mapping[str, str]
+) -> dict[str, tuple[TrackerCell, ...]]:
+    """Each variable's cells over consecutive columns.
+
+    Args:
+        names: the variables, in the tracker's order.
+        snapshots: per column, the rendered locals of its step.
+        before: the locals of the column before the first ({} if there is none), so a
+            window of columns marks the same changes as the whole tracker.
+    """
     cells: dict[str, tuple[TrackerCell, ...]] = {}
     for name in names:
         column: list[TrackerCell] = []
-        previous = UNBOUND
+        previous = before.get(name, UNBOUND)
         for values in snapshots:
             text = values.get(name, UNBOUND)
             column.append(TrackerCell(text, changed=text != previous, bound=name in values))
             previous = text
         cells[name] = tuple(column)
-    pending = tuple(_pending(trace, row) for row in rows)
-    return Tracker(tuple(r.number for r in rows), tuple(names), cells, pending)
+    return cells
 
 
-def _pending(trace: Trace, row: TableRow) -> str:
+def awaiting(trace: Trace, row: TableRow) -> str:
+    """The tracker's Awaiting text for ``row``: the awaited expression and where its query
+    runs ("" when the row is not at an await)."""
     if not row.awaited:
         return ""
     expression = source_line(trace, row.line)
@@ -287,14 +355,25 @@ def flow_timeline(trace: Trace, until: int | None = None) -> Iterator[tuple[int,
             return
         changed = {}
         if previous is not None and previous.task != step.task:
-            changed[previous.task] = _token(trace, previous, False, starts.get(previous.task, ()))
+            changed[previous.task] = flow_token(
+                trace, previous, False, starts.get(previous.task, ())
+            )
         latest[step.task] = step
-        changed[step.task] = _token(trace, step, True, starts.get(step.task, ()))
+        changed[step.task] = flow_token(trace, step, True, starts.get(step.task, ()))
         previous = step
         yield step.index, changed
 
 
-def _token(trace: Trace, step: Step, current: bool, queries: Sequence[QueryRecord]) -> Token:
+def flow_token(trace: Trace, step: Step, current: bool, queries: Sequence[QueryRecord]) -> Token:
+    """Where ``step``'s task is in the flow once ``step`` is its latest step.
+
+    Args:
+        trace: the run.
+        step: the task's latest step.
+        current: ``step`` is the step under consideration (not yet released).
+        queries: the task's queries sorted by start time, to tell what a released task
+            waits for.
+    """
     task, kind = step.task, step.kind
     query = trace.queries.get(step.query)
     thread = query.thread if query is not None else ""

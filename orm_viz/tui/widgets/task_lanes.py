@@ -1,0 +1,107 @@
+"""Lanes over time: the event loop, every task and every DB thread."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from orm_viz.tui.state import ViewState
+from orm_viz.views.lanes import Lane, blocked_stretches, lanes, raster
+
+_GLYPH = {
+    "running": ("█", "lanes--running"),
+    "suspended": ("─", "lanes--quiet"),
+    "idle": ("·", "lanes--quiet"),
+    "paused": ("▒", "lanes--paused"),
+    "waiting-db": ("┄", "lanes--waiting"),
+    "sql": ("▓", "lanes--sql"),
+    "fetch": ("▓", "lanes--sql"),
+    "busy": ("▓", "lanes--waiting"),
+    "blocked": ("!", "lanes--blocked"),
+}
+NAME_WIDTH = 24
+
+
+class TaskLanes(Widget):
+    """What each thread and task did over the run's time, the current step marked."""
+
+    HELP = (
+        "Time runs left to right. Loop: █ running, · idle, ! blocked (≥ 100 ms: nothing "
+        "else could run). Tasks: ─ suspended, ▒ paused by orm-viz, ┄ waiting on the DB. "
+        "DB threads: ▓ running SQL. The │ marks the current step."
+    )
+    COMPONENT_CLASSES = {
+        "lanes--running",
+        "lanes--quiet",
+        "lanes--paused",
+        "lanes--waiting",
+        "lanes--sql",
+        "lanes--blocked",
+        "lanes--marker",
+        "lanes--name",
+    }
+    DEFAULT_CSS = """
+    TaskLanes { height: auto; min-height: 3; }
+    TaskLanes > .lanes--running { color: $primary; }
+    TaskLanes > .lanes--quiet { color: $text-muted; }
+    TaskLanes > .lanes--paused { color: $warning; }
+    TaskLanes > .lanes--waiting { color: $secondary; }
+    TaskLanes > .lanes--sql { color: $success; }
+    TaskLanes > .lanes--blocked { color: $error; text-style: bold; }
+    TaskLanes > .lanes--marker { color: $accent; text-style: bold; }
+    TaskLanes > .lanes--name { text-style: bold; }
+    """
+
+    state: reactive[ViewState | None] = reactive(None)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._key: tuple[int, int, int, bool] | None = None
+        self._lanes: list[Lane] = []
+        self._start = self._end = 0.0
+        self._blocked = 0
+
+    def watch_state(self, state: ViewState | None) -> None:
+        if state is None:
+            return
+        key = (state.run, state.length, state.events, state.finished)
+        if key != self._key:  # the lanes change only when the trace grows
+            self._key = key
+            self._lanes = lanes(state.trace)
+            times = [(i.start, i.end) for lane in self._lanes for i in lane.intervals]
+            self._start = min((start for start, _ in times), default=0.0)
+            self._end = max((end for _, end in times), default=0.0)
+            self._blocked = len(blocked_stretches(state.trace))
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return len(self._lanes) + 1
+
+    def render(self) -> Text:
+        state = self.state
+        if state is None or not self._lanes:
+            return Text("")
+        width = max(10, self.size.width - NAME_WIDTH - 1)
+        grid = raster(self._lanes, self._start, self._end, width)
+        step = state.trace.current
+        span = max(self._end - self._start, 1e-9)
+        marker = int((step.t - self._start) / span * (width - 1)) if step is not None else -1
+        name_style = self.get_component_rich_style("lanes--name")
+        marker_style = self.get_component_rich_style("lanes--marker")
+        lines = []
+        for lane, cells in zip(self._lanes, grid, strict=True):
+            line = Text(lane.name[: NAME_WIDTH - 1].ljust(NAME_WIDTH), name_style)
+            for column, cell in enumerate(cells):
+                if column == marker:
+                    line.append("│", marker_style)
+                elif cell:
+                    glyph, component = _GLYPH.get(cell, ("?", "lanes--quiet"))
+                    line.append(glyph, self.get_component_rich_style(component))
+                else:
+                    line.append(" ")
+            lines.append(line)
+        flag = f"  ·  {self._blocked} loop block(s) ≥ 100 ms" if self._blocked else ""
+        axis = f"{self._start * 1000:.1f} ms … {self._end * 1000:.1f} ms since the run started"
+        lines.append(Text(f"{'':{NAME_WIDTH}}{axis}{flag}", "dim"))
+        return Text("\n").join(lines)
