@@ -75,9 +75,7 @@ async def test_stepping_a_live_run_fills_the_table_and_the_tracker(run_scenario)
             await pilot.press("n")
             await settle(app, pilot)
         assert table.row_count == 6
-        assert (
-            cell(table, 2, 1) == "users = [user async for user in User.objects.filter(active=True)]"
-        )
+        assert cell(table, 2, 1).startswith("users = [user async for user in User.objects.filter")
         assert [cell(table, r, 4) for r in range(6)] == ["No", "No", "No", "No", "Yes", "Yes"]
         tracker = app.screen.query_one(VariableTracker)
         users = [cell(tracker, 0, c) for c in range(1, len(tracker.columns))]
@@ -170,19 +168,22 @@ async def test_selecting_a_row_shows_its_sql_and_timing() -> None:
 
 
 async def test_play_steps_on_a_timer_and_space_pauses() -> None:
-    app = replay("seed_corrected", speed=4.0)
+    app = replay("seed_corrected", speed=2.0)  # a step every 0.5 s: 2.5 s for the run
     async with app.run_test(size=WIDE) as pilot:
         screen = lesson(app)
         trace = screen.driver.trace
         await pilot.press("space")
-        await pilot.pause(0.6)
-        assert screen.playing
+        for _ in range(200):  # until the first step is played (at most 10 s on a slow machine)
+            if trace.cursor >= 1:
+                break
+            await pilot.pause(0.05)
+        assert trace.cursor >= 1
+        assert screen.playing or trace.at_frontier
         await pilot.press("space")
         await settle(app, pilot)
         assert not screen.playing
         moved = trace.cursor
-        assert moved >= 1
-        await pilot.pause(0.5)
+        await pilot.pause(1.2)  # more than two intervals
         assert trace.cursor == moved  # paused: nothing moves
         await pilot.press("q")
 
@@ -478,7 +479,7 @@ async def test_hostile_text_is_shown_literally(run_scenario) -> None:
         await settle(app, pilot)
         table = app.screen.query_one(ExecutionTable)
         actions = [cell(table, r, 1) for r in range(table.row_count)]
-        assert 'markup = await User.objects.aget(name="[bold red]x[/]")' in actions
+        assert 'markup = await User.objects.aget(name="[bold red]x[…' in actions  # not markup
         await pilot.press("q")
 
 

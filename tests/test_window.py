@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -316,37 +315,42 @@ def test_a_long_bounded_trace_read_a_few_steps_at_a_time() -> None:
 
 
 def test_a_cold_index_of_a_long_trace_reads_it_in_one_snapshot() -> None:
+    """Thousands of steps and events are read from one snapshot each, not one by one."""
     trace = Trace(scenario=ScenarioInfo("long", "", "main", "x = 1\n"))
     make_tasks(trace)
     add_queries_and_awaits(trace, 5000)
+    for at in range(5000):
+        kind = EventKind.WARNING if at % 97 == 0 else EventKind.LOOP_IDLE
+        kind = EventKind.LOOP_BLOCKED if at % 113 == 0 else kind
+        trace.add_event(Event(at, kind, at / 10 + 0.01, text="150 ms"))
     index = StoryIndex(trace)
     assert_same_views(index, trace, samples=20)
     add_queries_and_awaits(trace, 11)
     assert_same_views(index, trace, samples=20)
 
 
-def test_reads_keep_up_with_a_bounded_trace_written_from_another_thread() -> None:
-    """The UI reads while a run thread writes and drops steps: every read near the end
-    succeeds (a step dropped under a read is read again), and once the writer stops the
-    index equals the pure views."""
-    trace = Trace(scenario=ScenarioInfo("busy", "", "main", "x = 1\n"), max_steps=400)
-    make_tasks(trace)
-    writer = threading.Thread(target=add_queries_and_awaits, args=(trace, 40_000))
-    index = StoryIndex(trace)
+def test_reads_keep_up_with_a_bounded_run_on_its_own_thread() -> None:
+    """The UI thread reads while the run thread records and drops steps: every read near
+    the end succeeds, and once the run ends the index equals the pure views."""
+
+    async def main() -> list[int]:
+        return await asyncio.gather(worker(1, 6000), worker(2, 6000), worker(3, 600))
+
+    run = TracedRun(main, scenario=scenario_info_for(main), mode=Mode.FREE, max_steps=2000)
+    controller = Controller(run)
+    index = StoryIndex(run.trace)
     reads = 0
-    writer.start()
-    while writer.is_alive():
-        last = trace.last_index
-        rows = index.row_for_step(1, last)
-        assert rows >= 0
-        index.tracker(1, rows - 6, rows)
+    controller.start()
+    while not run.trace.finished or reads < 20:
+        last = run.trace.last_index
+        rows = index.row_for_step(2, last)
+        index.tracker(2, rows - 6, rows)
         index.tokens(last)
         index.transcript(last - 60, last)
         reads += 1
-    writer.join()
-    assert reads > 1
-    assert trace.dropped_steps > 30_000
-    assert_same_views(index, trace, samples=20)
+    assert controller.run_to_end(timeout=30)
+    assert run.trace.dropped_steps > 15_000
+    assert_same_views(index, run.trace, samples=20)
 
 
 def test_a_table_view_read_after_its_rows_were_dropped_says_so() -> None:

@@ -10,9 +10,10 @@ among the events — and extends it with the steps recorded since it last looked
 repaint costs the window it shows, not the run.
 
 Rows, cells and sentences are derived when read, by the functions the pure views use,
-from the step and the records as they are then; nothing that a later write can change (a
-query's end and rows are written after its steps) is kept. So every answer equals the
-pure view's at the time of the call.
+from the step and the records as they are then: a query's end and rows are written after
+its steps, so nothing read from a record is kept (only whether a resume's query has a
+record, which is watched until it does). So every answer equals the pure view's at the
+time of the call.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ _T = TypeVar("_T")
 
 _SENT = 1  # bits of a row's flags byte
 _RECEIVED = 2
-# Up to this many new steps are read one by one from the trace's end; more at once come
-# from one snapshot of the whole trace, cheaper than walking that far into its deque.
-_FEW_STEPS = 4096
+# New steps and events are read one by one from the end of the trace's deques, up to
+# this many (and a quarter of the steps held): past that, walking into the deque for each
+# costs more than one snapshot of all of it.
+_FEW = 4096
 # The entries of dropped steps are freed once there are at least this many and they are
 # at least half of a task's entries, so freeing costs O(1) per dropped step.
 _COMPACT_AFTER = 1024
@@ -114,7 +116,7 @@ class TableView(Sequence[TableRow]):
         self._steps = steps.steps
         self._flags = steps.flags
         self._head = steps.head
-        self._length = len(steps.steps) - steps.head + 1  # + the call row
+        self._length = len(steps.steps) - steps.head + 1  # the call row comes first
 
     def __len__(self) -> int:
         return self._length
@@ -165,7 +167,13 @@ class StoryIndex:
     Every method first reads what the trace recorded since the last call (O(new steps);
     a drop of early steps costs O(tasks · log steps) plus what it changes), then answers
     from the window asked for. Each answer equals the pure view's at the time of the call.
-    All calls must come from one thread (the UI's); the trace may grow from others.
+    All calls must come from one thread (the UI's); the trace may grow from others. A
+    read whose steps the run drops while it reads is read again, up to ten times, then
+    raises :class:`StepDropped` (only a run dropping a whole trace's worth of steps
+    during each read gets that far).
+
+    Attributes:
+        trace: the trace indexed.
     """
 
     def __init__(self, trace: Trace) -> None:
@@ -199,7 +207,7 @@ class StoryIndex:
     # ------------------------------------------------------------------ public reads
 
     def table(self, task: int = 1) -> Sequence[TableRow]:
-        """The execution table of ``task``: equals ``execution_table(trace, task)``.
+        """The execution table of ``task``: the rows of ``execution_table(trace, task)``.
 
         Args:
             task: the task's id.
@@ -360,9 +368,12 @@ class StoryIndex:
                 self._read_steps(max(self._next, first))
                 self._read_queries()
                 self._resolve_late_queries()
-                break
+                if trace.first_index == first:
+                    break
             except StepDropped:
-                continue  # the run dropped steps while they were read: forget them too
+                pass
+            # The run dropped steps while new ones were read: forget those too, so a window
+            # read next finds its steps held.
         self._read_events()
 
     def _read_steps(self, start: int) -> None:
@@ -370,7 +381,7 @@ class StoryIndex:
         last = trace.last_index
         if last < start:
             return
-        if last - start < _FEW_STEPS:
+        if last - start < max(_FEW, (last - trace.first_index) // 4):
             new = (_step(trace, index) for index in range(start, last + 1))
         else:
             new = (step for step in trace.iter_steps() if step.index >= start)
@@ -495,10 +506,14 @@ class StoryIndex:
             dropped = trace.dropped_events
             if dropped > self._events_dropped:
                 self._forget_events_before(dropped)
-            # Indexed from the deque's end: event_list() would copy every event held.
             held = trace.events
             start, stop = max(self._events_seen, dropped), dropped + len(held)
-            new = [held[number - dropped] for number in range(start, stop)]
+            if stop - start <= _FEW:
+                new = [held[number - dropped] for number in range(start, stop)]
+            else:
+                snapshot = trace.event_list()
+                stop = dropped + len(snapshot)
+                new = list(snapshot[start - dropped :])
             if trace.dropped_events == dropped:
                 break  # else the deque shifted while read: read it again
         for number, event in enumerate(new, start):

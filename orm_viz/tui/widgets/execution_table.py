@@ -99,13 +99,11 @@ class ExecutionTable(DataTable):  # type: ignore[type-arg]
     def _cells(row: TableRow) -> tuple[Text, ...]:
         return (
             Text(str(row.number) if row.number else "–"),
-            Text(_clip(row.action, 72)),
+            Text(_clip(row.action, 52)),
             _yes(row.awaited),
             _yes(row.query_sent),
             _yes(row.data_received),
-            Text(_clip(row.result, 48)),
-            Text(f"{row.elapsed * 1000:.1f}", justify="right"),
-            Text(row.sql_thread),
+            Text(_clip(row.result, 28)),
         )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -15,8 +15,8 @@ _SHORT = {
     Stage.START: "Start",
     Stage.SEND_QUERY: "Send",
     Stage.WAIT: "Wait",
-    Stage.RECEIVE: "Receive",
-    Stage.PROCESS: "Process",
+    Stage.RECEIVE: "Recv",
+    Stage.PROCESS: "Python",
     Stage.RETURN: "Return",
     Stage.END: "End",
     Stage.RAISED: "Raised",
@@ -105,7 +105,7 @@ class FlowDiagram(Widget):
         lines = [Text(), Text(), Text()]
         for number, stage in enumerate(stages):
             label = stage.value if box - 4 >= len(stage.value) else _SHORT[stage]
-            label = label[: box - 4]
+            label = label[: box - 2]
             here = stage is focused_stage
             style = style_here if here else style_box
             if stage is Stage.RAISED:
