@@ -201,16 +201,26 @@ async def test_speed_keys_step_through_the_allowed_speeds_and_stop_at_the_ends()
         await pilot.press("q")
 
 
-async def test_autoplay_with_exit_at_end_plays_every_step_and_quits() -> None:
+async def test_autoplay_with_exit_at_end_plays_every_step_and_quits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    painted: list[int] = []
+    sync_state = LessonScreen.sync_state
+
+    def recording(screen: LessonScreen) -> None:  # every snapshot the panels render
+        sync_state(screen)
+        if screen.state is not None and (not painted or painted[-1] != screen.state.index):
+            painted.append(screen.state.index)
+
+    monkeypatch.setattr(LessonScreen, "sync_state", recording)
     app = replay("seed_corrected", autoplay=True, speed=4.0, exit_at_end=True)
-    painted = []
     async with app.run_test(size=WIDE) as pilot:
         screen = lesson(app)
-        while app.is_running:
-            state = screen.state
-            if state is not None and (not painted or painted[-1] != state.index):
-                painted.append(state.index)
+        for _ in range(600):  # it quits by itself (at most 30 s on a slow machine)
+            if not app.is_running:
+                break
             await pilot.pause(0.05)
+    assert not app.is_running
     trace = screen.driver.trace
     assert painted == list(range(trace.first_index, trace.last_index + 1))  # none skipped
 
@@ -519,3 +529,15 @@ def test_replay_refuses_a_damaged_file_in_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
+
+
+def test_the_readme_names_every_key_the_lesson_screen_binds() -> None:
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    names = {"right": "→", "left": "←", "plus": "+", "minus": "-", "question_mark": "?"}
+    for binding in [*LessonScreen.BINDINGS, *OrmVizApp.BINDINGS]:
+        if not binding.show or not binding.description:  # type: ignore[union-attr]
+            continue
+        for key in binding.key.split(","):  # type: ignore[union-attr]
+            if key == "equals_sign":
+                continue  # "=" is "+" without shift
+            assert f"`{names.get(key, key)}`" in readme, key
