@@ -89,7 +89,7 @@ def assert_same_views(index: StoryIndex, trace: Trace, samples: int = 0) -> None
         for window in windows(0, len(rows) - 1, columns):
             assert index.tracker(task, *window) == cut(whole, *window), (task, window)
     for at in range(first - 2, last + 3, stride):
-        # Same tasks, tokens and order.
+        # The flow diagram draws the tokens in dict order: compare it too.
         assert list(index.tokens(at).items()) == list(flow_stages(trace, at).items()), at
     said = sentences_by_step(trace)
     assert index.transcript(-1, last) == said
@@ -119,7 +119,7 @@ def test_the_index_equals_the_pure_views_of_each_saved_trace(name: str) -> None:
         "forgot_await",  # a warning event at a step
         "blocking_the_loop",  # a loop_blocked event
         "crud_tour",  # eleven queries of every kind
-        "separate_contexts",
+        "separate_contexts",  # queries overlapping on three DB threads
     ],
 )
 def test_the_index_equals_the_pure_views_of_a_real_run(traced, name: str) -> None:
@@ -169,8 +169,7 @@ async def worker(n: int, rounds: int) -> int:
 def test_a_free_run_read_from_inside_its_own_loop_while_it_grows_and_drops() -> None:
     """Free mode records every await; the checks run on the loop between two awaits, so
     the trace holds still for each. The bounded trace drops thousands of steps of each
-    task (the index compacts its entries), and names leave and come back with the inner
-    frames."""
+    task, and names leave and come back with the inner frames."""
     checks: list[int] = []
     failures: list[AssertionError] = []
 
@@ -249,6 +248,7 @@ def test_records_written_after_their_steps_are_read_as_they_are_now() -> None:
     trace.add_event(Event(5, EventKind.WARNING, 0.5, text="RuntimeWarning: never awaited"))
     assert_same_views(index, trace)
     trace.put_query(QueryRecord(2, 2, 2, "QuerySet.get", "SELECT 2", "db-1", "django", 0.4))
+    # Ids need not arrive in order; this one also starts before query 2.
     trace.put_query(QueryRecord(4, 2, 3, "QuerySet.all", "SELECT 4", "db-2", "django", 0.3))
     assert_same_views(index, trace)
     add_step(trace, StepKind.QUERY_EXECUTE, 2, 2, z=0)
