@@ -137,7 +137,11 @@ class Tmux:
         return dict(zip(names, shown, strict=True))
 
     def kill(self) -> None:
+        """Stop the server and remove its socket (tmux leaves the file behind)."""
+        socket = self("display", "-p", "#{socket_path}", check=False).strip()
         self("kill-server", check=False)
+        if socket:
+            Path(socket).unlink(missing_ok=True)
 
 
 def eventually(
@@ -414,7 +418,8 @@ def test_an_asciinema_recording_of_autoplay_shows_every_step_and_ends_finished(
     rows = table_rows(final)
     assert len(rows) == 6, rows
     assert_row(rows[5], 6, "return users", ("No", "Yes", "Yes"), r"returned: \[<User #1")
-    assert tracker_rows(final)["users"][-1].startswith("* [<User #1")
+    tracker = tracker_rows(final)
+    assert tracker["users"][-1].startswith("* [<User #1"), tracker
 
     # Autoplay painted every step, in order, none skipped.
     numbers: list[int] = []
@@ -423,9 +428,10 @@ def test_an_asciinema_recording_of_autoplay_shows_every_step_and_ends_finished(
         if not numbers or numbers[-1] != number:
             numbers.append(number)
     assert numbers == [2, 3, 4, 5, 6], seen
-    # --exit-at-end holds the last frame 2 s: nothing but the exit comes sooner.
+    # --exit-at-end holds the last frame 2 s before it exits (the margin: its paint may lag
+    # the start of the hold on a busy machine; the hold has no upper bound here).
     finished_at = next(at for at, shown in seen if "finished" in shown)
-    assert times[-1] - finished_at >= 1.9, (finished_at, times[-1])
+    assert times[-1] - finished_at >= 1.5, (finished_at, times[-1])
 
     # The recording leaves the terminal as it found it: every private mode the app set is
     # reset, in the order written.

@@ -161,8 +161,8 @@ class LessonScreen(Screen[None]):
         self.sub_title = self.driver.trace.lesson.get("title") or self.driver.trace.scenario.name
         self.sync_state()
         self.set_interval(0.1, self.pulse)
-        if self.autoplay:
-            self.action_play()
+        if self.autoplay:  # after the first frame is painted, so step 2 gets its full interval
+            self.call_after_refresh(self.action_play)
 
     def on_resize(self, event: Resize) -> None:
         narrow = event.size.width < NARROW[0] or event.size.height < NARROW[1]

@@ -61,6 +61,8 @@ class TaskLanes(Widget):
         self._lanes: list[Lane] = []
         self._start = self._end = 0.0
         self._blocked = 0
+        self._grid_key: tuple[object, int] | None = None
+        self._grid: list[list[str]] = []
 
     def watch_state(self, state: ViewState | None) -> None:
         if state is None:
@@ -83,7 +85,10 @@ class TaskLanes(Widget):
         if state is None or not self._lanes:
             return Text("")
         width = max(10, self.size.width - NAME_WIDTH - 1)
-        grid = raster(self._lanes, self._start, self._end, width)
+        if self._grid_key != (self._key, width):  # cursor moves only move the marker
+            self._grid_key = (self._key, width)
+            self._grid = raster(self._lanes, self._start, self._end, width)
+        grid = self._grid
         step = state.trace.current
         span = max(self._end - self._start, 1e-9)
         marker = int((step.t - self._start) / span * (width - 1)) if step is not None else -1

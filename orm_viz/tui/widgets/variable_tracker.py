@@ -44,27 +44,25 @@ class VariableTracker(DataTable):  # type: ignore[type-arg]
             Text(f"▶{n}" if i == len(tracker.columns) - 1 else str(n or "–"), style="bold")
             for i, n in enumerate(tracker.columns)
         ]
-        self.add_column(Text("Variable", style="bold"), key="name")
-        for number, header in enumerate(headers):
-            self.add_column(header, key=f"c{number}")
+        lines: list[list[Text]] = []
         for name in tracker.names:
-            cells = []
+            row = [Text(name, style="bold")]
             for cell in tracker.cells[name]:
-                style = (
-                    "bold reverse"
-                    if cell.changed and cell.bound
-                    else "dim"
-                    if not cell.bound
-                    else ""
-                )
-                cells.append(
-                    Text(
-                        ("* " if cell.changed and cell.bound else "") + _clip(cell.text, 28), style
-                    )
-                )
-            self.add_row(Text(name, style="bold"), *cells)
-        self.add_row(
-            Text("Awaiting", style="italic"),
-            *(Text(_clip(p, 28) or "—", style="italic") for p in tracker.pending),
+                marked = cell.changed and cell.bound
+                style = "bold reverse" if marked else "" if cell.bound else "dim"
+                row.append(Text(("* " if marked else "") + _clip(cell.text, 28), style))
+            lines.append(row)
+        lines.append(
+            [
+                Text("Awaiting", style="italic"),
+                *(Text(_clip(p, 28) or "—", style="italic") for p in tracker.pending),
+            ]
         )
+        # Widths given up front: a rebuilt table must never keep header-only widths.
+        header_row = [Text("Variable", style="bold"), *headers]
+        for column, header in enumerate(header_row):
+            width = max(row[column].cell_len for row in [header_row, *lines])
+            self.add_column(header, key=f"c{column}", width=width)
+        for row in lines:
+            self.add_row(*row)
         self.border_subtitle = f"steps {tracker.columns[0] or '–'}–{tracker.columns[-1] or '–'}"
