@@ -34,6 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_memory import long_run  # the same 100,000-step run
+
 from orm_viz.trace import LoopFactory
 from orm_viz.trace.export import load_path
 from orm_viz.trace.store import Trace
@@ -43,7 +45,6 @@ FIXTURE = ROOT / "tests" / "fixtures" / "gather_serialized.json"
 SIZE = (160, 48)
 LAUNCHES = 7
 HELP_RUNS = 7
-STEPS = 100_000
 ROUNDS = 15  # rounds of p, n, home, end at the end of the long trace
 SPEED = 4.0
 POLL = 0.02
@@ -200,15 +201,6 @@ def press(app: object, key: str) -> None:
 
 
 # --------------------------------------------------------------------------- 2. keys
-
-
-async def long_run() -> int:
-    total = 0
-    label = "counting"
-    for i in range(STEPS - 2):
-        await asyncio.sleep(0)
-        total += i
-    return total + len(label)
 
 
 def long_trace() -> Trace:

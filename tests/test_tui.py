@@ -85,7 +85,7 @@ async def test_stepping_a_live_run_fills_the_table_and_the_tracker(run_scenario)
         await settle(app, pilot)
         assert controller.trace.cursor == controller.trace.last_index - 1
         await pilot.press("q")
-    assert controller.trace.finished or controller.run.stopped
+    assert controller.trace.finished  # quitting stopped the run
 
 
 async def test_back_and_first_are_disabled_at_the_start_and_step_at_the_end() -> None:
@@ -402,36 +402,28 @@ async def test_a_blocked_loop_is_flagged_in_the_lanes(run_scenario) -> None:
 
 
 async def test_restart_runs_again_on_a_fresh_database(run_scenario) -> None:
-    from orm_viz.scenarios import load
-    from orm_viz.session import start_scenario_run
-
     opened = []
 
     def open_target(target: str):  # type: ignore[no-untyped-def]
-        controller = start_scenario_run(load(str(HERE / "scenarios" / target)))
-        opened.append(controller)
-        return controller
+        opened.append(run_scenario(target))  # stopped by the fixture after the test
+        return opened[-1]
 
     app = OrmVizApp(open_target("writes.py"), target="writes.py", open_target=open_target)
-    try:
-        async with app.run_test(size=WIDE) as pilot:
-            await pilot.press("c")
-            await settle(app, pilot)
-            first = lesson(app).driver
-            assert first.trace.finished
-            await pilot.press("r")
-            await settle(app, pilot)
-            second = lesson(app).driver
-            assert second is not first
-            assert len(opened) == 2
-            assert not second.trace.finished  # a new run, paused at its first step
-            await pilot.press("c")
-            await settle(app, pilot)
-            assert second.trace.outcome == first.trace.outcome  # same result: a fresh copy
-            await pilot.press("q")
-    finally:
-        for controller in opened:
-            controller.stop()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("c")
+        await settle(app, pilot)
+        first = lesson(app).driver
+        assert first.trace.finished
+        await pilot.press("r")
+        await settle(app, pilot)
+        second = lesson(app).driver
+        assert second is not first
+        assert len(opened) == 2
+        assert not second.trace.finished  # a new run, paused at its first step
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert second.trace.outcome == first.trace.outcome  # same result: a fresh copy
+        await pilot.press("q")
 
 
 async def test_quit_works_while_the_scenario_hangs(run_scenario) -> None:
@@ -447,38 +439,26 @@ async def test_quit_works_while_the_scenario_hangs(run_scenario) -> None:
     assert time.perf_counter() - started < 2.0
 
 
-async def test_the_picker_filters_as_you_type_and_opens_the_chosen_lesson() -> None:
-    from orm_viz.scenarios import bundled_summaries, load
-    from orm_viz.session import start_scenario_run
+async def test_the_picker_filters_as_you_type_and_opens_the_chosen_lesson(run_scenario) -> None:
+    from orm_viz.scenarios import bundled_summaries
 
-    opened = []
-
-    def open_target(target: str):  # type: ignore[no-untyped-def]
-        controller = start_scenario_run(load(target))
-        opened.append(controller)
-        return controller
-
-    app = OrmVizApp(open_target=open_target, summaries=bundled_summaries())
-    try:
-        async with app.run_test(size=WIDE) as pilot:
-            picker = app.screen
-            assert isinstance(picker, PickerScreen)
-            assert len(picker.shown) == len(bundled_summaries())
-            await pilot.press(*"gather serial")
-            await pilot.pause()
-            assert [s.name for s in picker.shown] == ["gather_serialized"]
-            assert "gather" in str(app.screen.query_one("#preview").render())
-            await pilot.press("enter")
-            for _ in range(100):
-                await settle(app, pilot)
-                if isinstance(app.screen, LessonScreen):
-                    break
-            assert isinstance(app.screen, LessonScreen)
-            assert app.screen.driver.trace.scenario.name == "gather_serialized"
-            await pilot.press("q")
-    finally:
-        for controller in opened:
-            controller.stop()
+    app = OrmVizApp(open_target=run_scenario, summaries=bundled_summaries())
+    async with app.run_test(size=WIDE) as pilot:
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        assert len(picker.shown) == len(bundled_summaries())
+        await pilot.press(*"gather serial")
+        await pilot.pause()
+        assert [s.name for s in picker.shown] == ["gather_serialized"]
+        assert picker.shown[0].title in text_of(app.screen.query_one("#preview"))
+        await pilot.press("enter")
+        for _ in range(100):
+            await settle(app, pilot)
+            if isinstance(app.screen, LessonScreen):
+                break
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.driver.trace.scenario.name == "gather_serialized"
+        await pilot.press("q")
 
 
 async def test_hostile_text_is_shown_literally(run_scenario) -> None:

@@ -197,7 +197,6 @@ class LessonScreen(Screen[None]):
             finished=driver.finished,
             playing=self.playing,
             speed=self.speed,
-            now=self._now(),
         )
         self.now = self._now()
         self.refresh_bindings()

@@ -32,7 +32,6 @@ class ViewState:
         finished: the run has ended.
         playing: steps are being released on a timer.
         speed: playback speed factor.
-        now: seconds since the run started, for live timers.
     """
 
     trace: Trace = field(compare=False)
@@ -47,7 +46,6 @@ class ViewState:
     finished: bool = False
     playing: bool = False
     speed: float = 1.0
-    now: float = 0.0
 
     @property
     def number(self) -> int:
