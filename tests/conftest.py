@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +51,22 @@ def traced(run_scenario: Callable[..., Controller]) -> Callable[..., Trace]:
         return step_to_end(run_scenario(target, mode, latency_ms))
 
     return run
+
+
+def screen_text(app: Any) -> str:
+    """The screen as a user reads it: characters only, trailing spaces trimmed."""
+    width, height = app.size
+    from rich.console import Console
+
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console.print(update)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"

@@ -33,7 +33,7 @@ EXIT_DEADLINE = 30.0
 USERS_LINE = "users = [user async for user in User.objects.filter(active=True)]"
 STATUS = re.compile(r"\bstep (\d+) of (\d+)\b")
 # One execution-table row: Step, Action, Awaited?, Sent?, Data?, then the Result (maybe cut).
-ROW = re.compile(r"^ ?(\d+) {2,}(.+?) {2,}(Yes|No) {2,}(Yes|No) {2,}(Yes|No)(?: {2,}(.*?))?\s*$")
+ROW = re.compile(r"^[ ▶]?(\d+) {2,}(.+?) {2,}(Yes|No) {2,}(Yes|No) {2,}(Yes|No)(?: {2,}(.*?))?\s*$")
 
 
 # --------------------------------------------------------------------------- screen reading

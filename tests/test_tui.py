@@ -28,7 +28,7 @@ from orm_viz.tui.widgets import (
     TranscriptView,
     VariableTracker,
 )
-from tests.conftest import HERE
+from tests.conftest import HERE, screen_text
 
 FIXTURES = HERE / "fixtures"
 WIDE = (160, 48)
@@ -38,8 +38,8 @@ def replay(name: str, **options: object) -> OrmVizApp:
     return OrmVizApp(Replay(load_path(FIXTURES / f"{name}.json")), **options)  # type: ignore[arg-type]
 
 
-def cell(table: ExecutionTable | VariableTracker, row: int, column: int) -> str:
-    return str(table.get_row_at(row)[column])
+def cell(table: ExecutionTable, row: int, column: int) -> str:
+    return table.cells_at(row)[column]
 
 
 def text_of(widget: object) -> str:
@@ -78,7 +78,10 @@ async def test_stepping_a_live_run_fills_the_table_and_the_tracker(run_scenario)
         assert cell(table, 2, 1).startswith("users = [user async for user in User.objects.filter")
         assert [cell(table, r, 4) for r in range(6)] == ["No", "No", "No", "No", "Yes", "Yes"]
         tracker = app.screen.query_one(VariableTracker)
-        users = [cell(tracker, 0, c) for c in range(1, len(tracker.columns))]
+        header, users_line, *_ = tracker.lines()
+        assert header[0] == "Variable"
+        assert header[-1] == "▶6"  # the current step, last
+        users = users_line[1:]
         assert users[:-1] == ["unbound"] * (len(users) - 1)  # unbound while the await is pending
         assert users[-1].startswith("* [<User #1")  # assigned at the last step, marked
         await pilot.press("p")  # back over recorded steps
@@ -157,13 +160,42 @@ async def test_selecting_a_row_shows_its_sql_and_timing() -> None:
         await pilot.press("end")
         await settle(app, pilot)
         table = app.screen.query_one(ExecutionTable)
-        table.move_cursor(row=3)  # "DB thread runs QuerySet._fetch_all"
+        table.cursor_row = 3  # "DB thread runs QuerySet._fetch_all"
         await pilot.pause()
         detail = app.screen.query_one(QueryDetail)
         shown = text_of(detail)
         assert detail.selected_query > 0
         record = lesson(app).driver.trace.queries[detail.selected_query]
         assert record.orm_function in shown
+        await pilot.press("q")
+
+
+async def test_the_table_keys_move_the_highlight_and_enter_goes_to_its_step() -> None:
+    app = replay("seed_corrected")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        await settle(app, pilot)
+        screen = lesson(app)
+        table = screen.query_one(ExecutionTable)
+        detail = screen.query_one(QueryDetail)
+        assert table.cursor_row == table.row_count - 1  # the highlight follows the step
+        table.focus()
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 3  # "DB thread runs QuerySet._fetch_all"
+        assert table.cells_at(table.cursor_row)[1] == "DB thread runs QuerySet._fetch_all"
+        assert "QuerySet._fetch_all" in text_of(detail)
+        assert screen.state.number == table.row_count  # moving the highlight is not a step
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.state.number == table.row_at(table.row_count - 3).number
+        assert "▶4 " in screen_text(app)  # the current step's row is marked
+        await pilot.press("down", "down", "down")  # stops at the last row
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        await pilot.click(ExecutionTable, offset=(10, 2))  # the border, the header, row 0
+        await pilot.pause()
+        assert table.cursor_row == 0
         await pilot.press("q")
 
 
@@ -467,9 +499,9 @@ async def test_hostile_text_is_shown_literally(run_scenario) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("c")
         await settle(app, pilot)
-        table = app.screen.query_one(ExecutionTable)
-        actions = [cell(table, r, 1) for r in range(table.row_count)]
-        assert 'markup = await User.objects.aget(name="[bold red]x[…' in actions  # not markup
+        shown = screen_text(app)
+        assert "returned: ('[bold red]x[/]'" in shown  # not markup
+        assert 'markup = await User.objects.aget(name="[b…' in shown
         await pilot.press("q")
 
 

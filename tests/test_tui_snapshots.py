@@ -4,37 +4,18 @@ rewrites them; review the diff like any other change."""
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from orm_viz.scenarios import bundled_summaries
 from orm_viz.trace.export import load_path
 from orm_viz.tui.app import OrmVizApp
 from orm_viz.tui.replay import Replay
-from tests.conftest import HERE
+from tests.conftest import HERE, screen_text
 
 GOLDEN = HERE / "golden" / "tui"
-
-
-def screen_text(app: OrmVizApp) -> str:
-    """The screen as a user reads it: characters only, trailing spaces trimmed."""
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system=None,
-        record=True,
-        legacy_windows=False,
-    )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    console.print(update)
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
 
 
 def check(name: str, text: str) -> None:

@@ -387,10 +387,16 @@ class LessonScreen(Screen[None]):
         self.query_one(QueryDetail).selected_query = message.query
 
     def on_key_moments_panel_moment_chosen(self, message: KeyMomentsPanel.MomentChosen) -> None:
-        self._pause()
-        self.driver.jump(max(message.step, self.driver.trace.first_index))
-        self.sync_state()
+        self._go_to(message.step)
         self.query_one(TabbedContent).active = "lesson"
+
+    def on_execution_table_step_chosen(self, message: ExecutionTable.StepChosen) -> None:
+        self._go_to(message.step)
+
+    def _go_to(self, step: int) -> None:
+        self._pause()
+        self.driver.jump(max(step, self.driver.trace.first_index))
+        self.sync_state()
 
     def on_unmount(self) -> None:
         self._pause()

@@ -1,37 +1,90 @@
-"""The focused task's execution table: the seed page's columns, observed."""
+"""The focused task's execution table: the seed page's columns, observed.
+
+A Line API widget: it asks the story for the rows it paints and nothing else, so a key
+press at step 100,000 costs the visible rows, not the table.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
 
-from rich.text import Text
-from textual.coordinate import Coordinate
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from orm_viz.tui.state import ViewState
+from orm_viz.tui.text import GAP, row_strip
 from orm_viz.views.story import TableRow
+from orm_viz.views.window import StepDropped
 
-WINDOW = 400  # rows kept in the widget around the current one; the rest are a scroll away
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+FLAGS = (("Awaited?", 8), ("Sent?", 5), ("Data?", 5))  # the seed page's yes/no columns
 
 
-def _yes(flag: bool) -> Text:
-    return Text("Yes" if flag else "No", style="bold" if flag else "dim")
+class ExecutionTable(ScrollView, can_focus=True):
+    """One row per step of the focused task; the current step's row is marked ▶.
 
-
-class ExecutionTable(DataTable):  # type: ignore[type-arg]
-    """One row per step of the focused task, the current row highlighted."""
+    The highlight follows the current step; ↑/↓, page keys and the mouse move it to show
+    another row's SQL below, and Enter goes to that row's step.
+    """
 
     HELP = (
         "One row per step of the focused task: Awaited? (suspended at an await), DB query "
         "sent? (its SQL reached a DB thread), Data received? (the rows came back to it). "
-        "Move the highlight to see a row's SQL and timing below."
+        "▶ marks the current step. ↑/↓ move the highlight to see a row's SQL and timing "
+        "below; Enter goes to that row's step."
     )
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Row up", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "Row down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("enter", "choose", "Go to row", id="table.choose"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "execution-table--header",
+        "execution-table--even",
+        "execution-table--cursor",
+        "execution-table--yes",
+        "execution-table--no",
+    }
+
+    DEFAULT_CSS = """
+    ExecutionTable {
+        overflow-x: hidden;
+        background: $surface;
+    }
+    ExecutionTable > .execution-table--header {
+        text-style: bold;
+        color: $foreground;
+        background: $panel;
+    }
+    ExecutionTable > .execution-table--even {
+        background: $surface-lighten-1 50%;
+    }
+    ExecutionTable > .execution-table--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+    }
+    ExecutionTable:focus > .execution-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    ExecutionTable > .execution-table--yes {
+        text-style: bold;
+    }
+    ExecutionTable > .execution-table--no {
+        text-style: dim;
+    }
+    """
 
     class StepSelected(Message):
         """The highlighted row changed: show its query."""
@@ -41,74 +94,177 @@ class ExecutionTable(DataTable):  # type: ignore[type-arg]
             self.step = step
             self.query = query
 
-    state: reactive[ViewState | None] = reactive(None)
+    class StepChosen(Message):
+        """Enter on a row: go to its step."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    state: reactive[ViewState | None] = reactive(None, always_update=True)
+    cursor_row: reactive[int] = reactive(0, always_update=True)
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._key: tuple[int, int] = (-1, -1)  # (run, focus) the rows belong to
-        self._first = 0  # table row of the widget's first row
-        self._rows: list[TableRow] = []
+        super().__init__(id=id)
+        self._rows: Sequence[TableRow] = ()
+        self._current = 0  # the row of the current step
+        self._selected: tuple[int, int] | None = None  # (step, query) last announced
+        self._palette: _Palette | None = None  # the styles of a paint, until CSS changes
 
-    def on_mount(self) -> None:
-        self.add_columns(
-            "Step", "Action", "Awaited?", "Sent?", "Data?", "Result", "ms", "SQL thread"
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def row_at(self, position: int) -> TableRow:
+        """Row ``position`` of the table (0 is the call row)."""
+        return self._rows[position]
+
+    def cells_at(self, position: int) -> tuple[str, ...]:
+        """Row ``position`` as its cells read: Step, Action, Awaited?, Sent?, Data?, Result."""
+        row = self.row_at(position)
+        return (
+            str(row.number) if row.number else "–",
+            row.action,
+            *("Yes" if flag else "No" for flag in _flags(row)),
+            row.result,
         )
+
+    # ------------------------------------------------------------------ following the state
 
     def watch_state(self, state: ViewState | None) -> None:
         if state is None:
             return
-        rows = state.story.table(state.focus)
-        current = state.story.row_for_step(state.focus, state.index) if rows else 0
-        key = (state.run, state.focus)
-        last = self._first + len(self._rows)
-        inside = self._first <= current < last
-        near_edge = (current - self._first < 40 and self._first > 0) or (
-            last - current < 40 and last < len(rows)
-        )
-        if key != self._key or not inside or near_edge or len(rows) < last:
-            self._fill(rows, current, key)
+        self._rows = state.story.table(state.focus)
+        self._current = state.story.row_for_step(state.focus, state.index) if self._rows else 0
+        self.virtual_size = Size(0, len(self._rows) + 1)  # the header, then the rows
+        self.border_subtitle = f"row {self._current + 1} of {len(self._rows)} · task T{state.focus}"
+        self.cursor_row = self._current
+        self.refresh()
+
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self._rows) - 1))
+
+    def watch_cursor_row(self, row: int) -> None:
+        if not self._rows:
+            return
+        self._scroll_to_row(row)
+        self.refresh()
+        chosen = self._row(row)
+        if chosen is not None and (chosen.step, chosen.query) != self._selected:
+            self._selected = (chosen.step, chosen.query)
+            self.post_message(self.StepSelected(chosen.step, chosen.query))
+
+    def _scroll_to_row(self, row: int) -> None:
+        shown = max(1, self.scrollable_content_region.height - 1)  # rows under the header
+        top = round(self.scroll_y)
+        if top <= row < top + shown:
+            return
+        if abs(row - top) > shown:  # a jump: put the row in the middle
+            target = row - shown // 2
+        else:  # a step off the edge: bring it just into view
+            target = row if row < top else row - shown + 1
+        self.scroll_to(y=max(0, target), animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._scroll_to_row(self.cursor_row)
+
+    # ------------------------------------------------------------------ keys and mouse
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor_row += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor_row += direction * max(1, self.scrollable_content_region.height - 2)
+
+    def action_choose(self) -> None:
+        chosen = self._row(self.cursor_row)
+        if chosen is not None and chosen.step >= 0:
+            self.post_message(self.StepChosen(chosen.step))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        self.cursor_row = round(self.scroll_y) + offset.y - 1
+        if event.chain == 2:
+            self.action_choose()
+
+    # ------------------------------------------------------------------ painting
+
+    def _row(self, position: int) -> TableRow | None:
+        if not 0 <= position < len(self._rows):
+            return None
+        try:
+            return self._rows[position]
+        except StepDropped:  # a bounded live trace moved on: read the table again
+            if self.state is not None:
+                self._rows = self.state.story.table(self.state.focus)
+            return None
+
+    def _widths(self, width: int) -> tuple[int, int, int]:
+        """(step, action, result) widths that fit ``width`` with the flag columns."""
+        last = self._rows[-1].number if self._rows else 0
+        step = max(5, len(str(last)) + 1)  # the ▶ mark, then the number
+        flags = sum(size for _, size in FLAGS)
+        free = max(10, width - step - flags - GAP * 5)
+        action = max(6, free * 11 // 20)
+        return step, action, max(4, free - action)
+
+    def notify_style_update(self) -> None:
+        self._palette = None
+        super().notify_style_update()
+
+    def _styles(self) -> _Palette:
+        if self._palette is None:
+            base = self.rich_style
+            component = self.get_component_rich_style
+            self._palette = _Palette(
+                base=base,
+                header=component("execution-table--header"),
+                cursor=base + component("execution-table--cursor"),
+                even=base + component("execution-table--even"),
+                yes=component("execution-table--yes", partial=True),
+                no=component("execution-table--no", partial=True),
+            )
+        return self._palette
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        step_width, action_width, result_width = self._widths(width)
+        palette = self._styles()
+        if y == 0:
+            header = palette.header
+            titles = [(" Step", step_width), ("Action", action_width), *FLAGS]
+            titles.append(("Result", result_width))
+            return row_strip(((title, size, header) for title, size in titles), width, header)
+        position = round(self.scroll_y) + y - 1
+        row = self._row(position)
+        if row is None:
+            return Strip.blank(width, palette.base)
+        if position == self.cursor_row:
+            base = palette.cursor
         else:
-            if self._rows and rows[last - 1] != self._rows[-1]:
-                self._replace_last(rows[last - 1])
-            if len(rows) > last and last - self._first < WINDOW:
-                self._append(rows[last : self._first + WINDOW])
-        self.border_subtitle = f"row {current + 1} of {len(rows)} · task T{state.focus}"
-        if self.row_count:
-            self.move_cursor(row=current - self._first, animate=False, scroll=True)
+            base = palette.even if position % 2 else palette.base
+        mark = "▶" if position == self._current else " "
+        number = mark + (str(row.number) if row.number else "–")
+        cells = [(number, step_width, base), (row.action, action_width, base)]
+        for flag, (_, size) in zip(_flags(row), FLAGS, strict=True):
+            style = base + (palette.yes if flag else palette.no)
+            cells.append(("Yes" if flag else "No", size, style))
+        cells.append((row.result, result_width, base))
+        return row_strip(cells, width, base)
 
-    def _fill(self, rows: Sequence[TableRow], current: int, key: tuple) -> None:
-        self._key = key
-        self.clear()
-        self._rows = []
-        self._first = max(0, min(current - WINDOW // 2, len(rows) - WINDOW))
-        self._append(rows[self._first : self._first + WINDOW])
 
-    def _append(self, rows: Sequence[TableRow]) -> None:
-        for row in rows:
-            self.add_row(*self._cells(row))
-            self._rows.append(row)
+class _Palette(NamedTuple):
+    base: Style
+    header: Style
+    cursor: Style
+    even: Style
+    yes: Style
+    no: Style
 
-    def _replace_last(self, row: TableRow) -> None:
-        position = len(self._rows) - 1
-        key = self.coordinate_to_cell_key(Coordinate(position, 0)).row_key
-        for column, value in zip(self.columns, self._cells(row), strict=True):
-            self.update_cell(key, column, value)
-        self._rows[-1] = row
 
-    @staticmethod
-    def _cells(row: TableRow) -> tuple[Text, ...]:
-        return (
-            Text(str(row.number) if row.number else "–"),
-            Text(_clip(row.action, 52)),
-            _yes(row.awaited),
-            _yes(row.query_sent),
-            _yes(row.data_received),
-            Text(_clip(row.result, 28)),
-        )
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        position = event.cursor_row
-        if 0 <= position < len(self._rows):
-            row = self._rows[position]
-            self.post_message(self.StepSelected(row.step, row.query))
+def _flags(row: TableRow) -> tuple[bool, bool, bool]:
+    return (row.awaited, row.query_sent, row.data_received)

@@ -1,21 +1,29 @@
-"""The focused task's variables around the current step, changes marked."""
+"""The focused task's variables around the current step, changes marked.
+
+A Line API widget whose columns are fitted to its width: as many steps as fit (up to
+six), the current step always the last one shown.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import ClassVar, NamedTuple
+
+from rich.style import Style
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from orm_viz.tui.state import ViewState
+from orm_viz.tui.text import GAP, row_strip
+from orm_viz.views.story import Tracker, TrackerCell
 
-COLUMNS = 6  # table rows shown as columns: the current one and those before it
+COLUMNS = 6  # table rows shown as columns at most: the current one and those before it
+NARROWEST = 14  # cells a step column needs to say something useful
+NAME_WIDTH = (8, 18)  # the name column: wide enough for "Awaiting", at most this
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class VariableTracker(DataTable):  # type: ignore[type-arg]
+class VariableTracker(ScrollView):
     """Variables × steps for the focused task: unbound until assigned, * where changed."""
 
     HELP = (
@@ -24,45 +32,172 @@ class VariableTracker(DataTable):  # type: ignore[type-arg]
         "the Awaiting row says what it waits for. * marks a changed value."
     )
 
-    state: reactive[ViewState | None] = reactive(None)
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "variable-tracker--header",
+        "variable-tracker--name",
+        "variable-tracker--changed",
+        "variable-tracker--unbound",
+        "variable-tracker--awaiting",
+    }
+
+    DEFAULT_CSS = """
+    VariableTracker {
+        overflow-x: hidden;
+        background: $surface;
+        padding: 0 0 0 1;
+    }
+    VariableTracker > .variable-tracker--header {
+        text-style: bold;
+        background: $panel;
+    }
+    VariableTracker > .variable-tracker--name {
+        text-style: bold;
+    }
+    VariableTracker > .variable-tracker--changed {
+        text-style: bold reverse;
+    }
+    VariableTracker > .variable-tracker--unbound {
+        text-style: dim;
+    }
+    VariableTracker > .variable-tracker--awaiting {
+        text-style: italic;
+    }
+    """
+
+    state: reactive[ViewState | None] = reactive(None, always_update=True)
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="none", zebra_stripes=True)
+        super().__init__(id=id)
+        self._tracker: Tracker | None = None
+        self._layout_width = -1  # the width the tracker was laid out for
+        self._palette: _Palette | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def tracker(self) -> Tracker | None:
+        """The columns shown, as the story gave them."""
+        return self._tracker
+
+    def lines(self) -> list[list[str]]:
+        """What the tracker shows, as cells: the header, one line per variable, Awaiting."""
+        tracker = self._tracker
+        if tracker is None:
+            return []
+        header = ["Variable", *_column_titles(tracker)]
+        rows = [
+            [name, *(_cell_text(cell) for cell in tracker.cells[name])] for name in tracker.names
+        ]
+        return [header, *rows, ["Awaiting", *(text or "—" for text in tracker.pending)]]
+
+    # ------------------------------------------------------------------ layout
 
     def watch_state(self, state: ViewState | None) -> None:
+        self._lay_out()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._layout_width:
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        state = self.state
         if state is None:
             return
         story = state.story
+        self._layout_width = self.scrollable_content_region.width
         rows = story.table(state.focus)
-        self.clear(columns=True)
         if not rows:
+            self._tracker = None
+            self.virtual_size = Size(0, 0)
+            self.border_subtitle = ""
+            self.refresh()
             return
         current = story.row_for_step(state.focus, state.index)
-        first = max(0, current - COLUMNS + 1)
-        tracker = story.tracker(state.focus, first, current)
-        headers = [
-            Text(f"▶{n}" if i == len(tracker.columns) - 1 else str(n or "–"), style="bold")
-            for i, n in enumerate(tracker.columns)
-        ]
-        lines: list[list[Text]] = []
-        for name in tracker.names:
-            row = [Text(name, style="bold")]
+        _, steps = self._widths(self._layout_width)
+        tracker = story.tracker(state.focus, max(0, current - steps + 1), current)
+        self._tracker = tracker
+        self.virtual_size = Size(0, len(tracker.names) + 2)
+        first, last = tracker.columns[0] or "–", tracker.columns[-1] or "–"
+        self.border_subtitle = f"steps {first}–{last}"
+        self.refresh()
+
+    def _widths(self, width: int) -> tuple[int, int]:
+        """(name column width, number of step columns) for ``width`` cells."""
+        names = self._tracker.names if self._tracker is not None else ()
+        low, high = NAME_WIDTH
+        name = max(low, min(high, max((len(n) for n in names), default=0)))
+        room = width - name
+        return name, max(1, min(COLUMNS, room // (NARROWEST + GAP)))
+
+    # ------------------------------------------------------------------ painting
+
+    def notify_style_update(self) -> None:
+        self._palette = None
+        super().notify_style_update()
+
+    def _styles(self) -> _Palette:
+        if self._palette is None:
+            base = self.rich_style
+            component = self.get_component_rich_style
+            self._palette = _Palette(
+                base=base,
+                header=component("variable-tracker--header"),
+                name=base + component("variable-tracker--name", partial=True),
+                changed=base + component("variable-tracker--changed", partial=True),
+                unbound=base + component("variable-tracker--unbound", partial=True),
+                awaiting=base + component("variable-tracker--awaiting", partial=True),
+            )
+        return self._palette
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        palette = self._styles()
+        tracker = self._tracker
+        if tracker is None:
+            return Strip.blank(width, palette.base)
+        name_width, _ = self._widths(width)
+        shown = len(tracker.columns)
+        column = max(1, (width - name_width - GAP * shown) // shown)
+        line = y if y == 0 else round(self.scroll_y) + y
+        if line == 0:
+            style = palette.header
+            cells = [("Variable", name_width, style)]
+            cells += [(title, column, style) for title in _column_titles(tracker)]
+            return row_strip(cells, width, style)
+        if line <= len(tracker.names):
+            name = tracker.names[line - 1]
+            cells = [(name, name_width, palette.name)]
             for cell in tracker.cells[name]:
-                marked = cell.changed and cell.bound
-                style = "bold reverse" if marked else "" if cell.bound else "dim"
-                row.append(Text(("* " if marked else "") + _clip(cell.text, 28), style))
-            lines.append(row)
-        lines.append(
-            [
-                Text("Awaiting", style="italic"),
-                *(Text(_clip(p, 28) or "—", style="italic") for p in tracker.pending),
-            ]
-        )
-        # Widths given up front: a rebuilt table must never keep header-only widths.
-        header_row = [Text("Variable", style="bold"), *headers]
-        for column, header in enumerate(header_row):
-            width = max(row[column].cell_len for row in [header_row, *lines])
-            self.add_column(header, key=f"c{column}", width=width)
-        for row in lines:
-            self.add_row(*row)
-        self.border_subtitle = f"steps {tracker.columns[0] or '–'}–{tracker.columns[-1] or '–'}"
+                style = (
+                    palette.changed
+                    if cell.changed and cell.bound
+                    else palette.base
+                    if cell.bound
+                    else palette.unbound
+                )
+                cells.append((_cell_text(cell), column, style))
+            return row_strip(cells, width, palette.base)
+        if line == len(tracker.names) + 1:
+            awaiting = palette.awaiting
+            cells = [("Awaiting", name_width, awaiting)]
+            cells += [(text or "—", column, awaiting) for text in tracker.pending]
+            return row_strip(cells, width, palette.base)
+        return Strip.blank(width, palette.base)
+
+
+def _column_titles(tracker: Tracker) -> list[str]:
+    last = len(tracker.columns) - 1
+    return [f"▶{n}" if i == last else str(n or "–") for i, n in enumerate(tracker.columns)]
+
+
+def _cell_text(cell: TrackerCell) -> str:
+    return ("* " if cell.changed and cell.bound else "") + cell.text
+
+
+class _Palette(NamedTuple):
+    base: Style
+    header: Style
+    name: Style
+    changed: Style
+    unbound: Style
+    awaiting: Style
