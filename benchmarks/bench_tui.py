@@ -9,7 +9,11 @@
    A key is delivered as the terminal driver delivers it; the clock stops at the first
    compositor refresh whose output carries the new step's status line, with that refresh
    rendered to the bytes a terminal would be sent.
-3. Autoplay at 4× keeps up: a saved trace played at speed 4; every compositor refresh is
+3. Key press → repainted screen while a live run grows past 100,000 steps
+   (benchmarks/growing.py run to its end with c, a step every 5 ms after the first
+   100,000): ``+`` and ``-`` change the speed shown in the status line; the clock stops at the
+   first refresh that shows it. Also how many frames were painted a second meanwhile.
+4. Autoplay at 4× keeps up: a saved trace played at speed 4; every compositor refresh is
    read for the step it shows: steps painted vs recorded, and the interval between them.
 
 Budgets (DESIGN §6, §7): first painted frame <= 1.5 s median; ``orm-viz --help`` <= 0.3 s;
@@ -160,6 +164,7 @@ class Frames:
     def __init__(self, app: object) -> None:
         self.app = app
         self.shown: list[tuple[float, int]] = []  # (time, step number) of each status paint
+        self.texts: list[str] = []  # the status line of each paint that showed one
         self.changed = asyncio.Event()
         original = app._display  # type: ignore[attr-defined]
 
@@ -173,6 +178,8 @@ class Frames:
             found = STATUS.search(data)
             if found:
                 self.shown.append((at, int(found.group(1))))
+                line_end = data.find("\n", found.start())
+                self.texts.append(data[found.start() : line_end if line_end >= 0 else None])
                 self.changed.set()
 
         app._display = display  # type: ignore[attr-defined]
@@ -190,13 +197,18 @@ class Frames:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=1.0)
 
+    async def next_paint(self, limit: float = 30.0) -> None:
+        """Wait for the next paint that shows the status line."""
+        self.changed.clear()
+        await asyncio.wait_for(self.changed.wait(), timeout=limit)
+
 
 def press(app: object, key: str) -> None:
     """Deliver a key the way the terminal driver does (not the pilot, which then waits
     for animations and idleness before returning)."""
     from textual import events
 
-    character = key if len(key) == 1 else None
+    character = {"plus": "+", "minus": "-"}.get(key, key if len(key) == 1 else None)
     app._driver.process_message(events.Key(key, character))  # type: ignore[attr-defined]
 
 
@@ -253,7 +265,61 @@ def bench_keys() -> None:
     print(f"  median per key, ms: {parts}")
 
 
-# --------------------------------------------------------------------------- 3. autoplay
+# --------------------------------------------------------------------------- 3. live growth
+
+
+async def keys_while_growing() -> tuple[list[float], int, float, int]:
+    from orm_viz.scenarios import load
+    from orm_viz.session import start_scenario_run
+    from orm_viz.tui.app import OrmVizApp
+
+    controller = start_scenario_run(load(str(ROOT / "benchmarks" / "growing.py")))
+    app = OrmVizApp(controller)
+    timings: list[float] = []
+    painted = 0
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            press(app, "c")
+            trace = controller.trace
+            while len(trace) < 100_000:  # noqa: ASYNC110 (another thread records it)
+                await asyncio.sleep(0.05)
+            frames = Frames(app)
+            speed = re.compile(r"speed ([\d.]+)×")
+            began, during = time.perf_counter(), len(trace)
+            for round_ in range(ROUNDS * 2):
+                key = "plus" if round_ % 2 == 0 else "minus"
+                await asyncio.sleep(0.1)
+                mark = len(frames.shown)
+                started = time.perf_counter()
+                press(app, key)
+                wanted = "2" if key == "plus" else "1"
+                while not any(
+                    (found := speed.search(text)) and found.group(1) == wanted
+                    for text in frames.texts[mark:]
+                ):
+                    await frames.next_paint()
+                timings.append(time.perf_counter() - started)
+            seconds = time.perf_counter() - began
+            painted = len(frames.shown)
+            grown = len(trace) - during
+            await pilot.press("q")
+    finally:
+        controller.stop(timeout=2.0)
+    return timings, painted, seconds, grown
+
+
+def bench_growing() -> None:
+    timings, painted, seconds, grown = asyncio.run(keys_while_growing())
+    print(
+        f"key press → repainted screen while a live run grows past 100,000 steps "
+        f"({len(timings)} presses, {grown:,} steps recorded meanwhile): "
+        f"median {statistics.median(timings) * 1000:.1f} ms, worst {max(timings) * 1000:.1f} ms"
+    )
+    print(f"  frames painted meanwhile: {painted / seconds:.1f} a second")
+
+
+# --------------------------------------------------------------------------- 4. autoplay
 
 
 async def autoplay(path: Path) -> tuple[Trace, list[tuple[float, int]], list[int]]:
@@ -311,6 +377,7 @@ def bench_autoplay() -> None:
 def main() -> None:
     bench_launch()
     bench_keys()
+    bench_growing()
     bench_autoplay()
 
 

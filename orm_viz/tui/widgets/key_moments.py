@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from orm_viz.tui.growth import Derivation
 from orm_viz.tui.state import ViewState
 from orm_viz.views.lesson import KeyMoment, key_moments
 
@@ -29,15 +30,16 @@ class KeyMomentsPanel(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._moments: list[KeyMoment] = []
-        self._key: tuple[int, int, int, bool] | None = None
+        self._derivation = Derivation(self, self._list, when_shown=True)
 
     def watch_state(self, state: ViewState | None) -> None:
-        if state is None:
-            return
-        key = (state.run, state.focus, state.length, state.finished)
-        if key == self._key:
-            return
-        self._key = key
+        if state is not None:
+            self._derivation.update(state, (state.run, state.focus, state.length, state.finished))
+
+    def on_show(self) -> None:
+        self._derivation.shown()
+
+    def _list(self, state: ViewState) -> None:
         self._moments = key_moments(state.trace, state.focus)
         highlighted = self.highlighted
         self.clear_options()

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from orm_viz.tui.growth import Derivation
 from orm_viz.tui.state import ViewState
 from orm_viz.views.lesson import Question, quiz
 
@@ -38,7 +39,8 @@ class QuizPanel(Widget, can_focus=True):
         self.questions: list[Question] = []
         self.answers: dict[int, str] = {}  # question number -> the choice given
         self.hinted: set[int] = set()
-        self._key: tuple[int, int, int, bool] | None = None
+        self._asked: tuple[int, int] | None = None  # (run, focus) the answers belong to
+        self._derivation = Derivation(self, self._ask, when_shown=True)
 
     @property
     def score(self) -> int:
@@ -49,15 +51,19 @@ class QuizPanel(Widget, can_focus=True):
         )
 
     def watch_state(self, state: ViewState | None) -> None:
-        if state is None:
-            return
-        key = (state.run, state.focus, state.length, state.finished)
-        if key != self._key:
-            if self._key is not None and key[:2] != self._key[:2]:
-                self.answers, self.hinted, self.current = {}, set(), 0
-            self._key = key
-            self.questions = quiz(state.trace, state.focus)
-            self.current = min(self.current, max(0, len(self.questions) - 1))
+        if state is not None:
+            self._derivation.update(state, (state.run, state.focus, state.length, state.finished))
+
+    def on_show(self) -> None:
+        self._derivation.shown()
+
+    def _ask(self, state: ViewState) -> None:
+        asked = (state.run, state.focus)
+        if self._asked is not None and asked != self._asked:  # a new run or another task
+            self.answers, self.hinted, self.current = {}, set(), 0
+        self._asked = asked
+        self.questions = quiz(state.trace, state.focus)
+        self.current = min(self.current, max(0, len(self.questions) - 1))
         self.refresh(layout=True)
 
     def watch_current(self) -> None:

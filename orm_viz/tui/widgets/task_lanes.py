@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from orm_viz.tui.growth import Derivation
 from orm_viz.tui.state import ViewState
 from orm_viz.views.lanes import Lane, blocked_stretches, lanes, raster
 
@@ -57,24 +58,28 @@ class TaskLanes(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._key: tuple[int, int, int, bool] | None = None
         self._lanes: list[Lane] = []
         self._start = self._end = 0.0
         self._blocked = 0
-        self._grid_key: tuple[object, int] | None = None
+        self._derived = 0  # how many times the lanes were derived (the raster's key)
+        self._derivation = Derivation(self, self._derive)
+        self._grid_key: tuple[int, int] | None = None
         self._grid: list[list[str]] = []
 
     def watch_state(self, state: ViewState | None) -> None:
         if state is None:
             return
-        key = (state.run, state.length, state.events, state.finished)
-        if key != self._key:  # the lanes change only when the trace grows
-            self._key = key
-            self._lanes = lanes(state.trace)
-            times = [(i.start, i.end) for lane in self._lanes for i in lane.intervals]
-            self._start = min((start for start, _ in times), default=0.0)
-            self._end = max((end for _, end in times), default=0.0)
-            self._blocked = len(blocked_stretches(state.trace))
+        # The lanes change only when the trace grows; a cursor move only moves the marker.
+        self._derivation.update(state, (state.run, state.length, state.events, state.finished))
+        self.refresh()
+
+    def _derive(self, state: ViewState) -> None:
+        self._lanes = lanes(state.trace)
+        times = [(i.start, i.end) for lane in self._lanes for i in lane.intervals]
+        self._start = min((start for start, _ in times), default=0.0)
+        self._end = max((end for _, end in times), default=0.0)
+        self._blocked = len(blocked_stretches(state.trace))
+        self._derived += 1
         self.refresh(layout=True)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
@@ -85,8 +90,8 @@ class TaskLanes(Widget):
         if state is None or not self._lanes:
             return Text("")
         width = max(10, self.size.width - NAME_WIDTH - 1)
-        if self._grid_key != (self._key, width):  # cursor moves only move the marker
-            self._grid_key = (self._key, width)
+        if self._grid_key != (self._derived, width):
+            self._grid_key = (self._derived, width)
             self._grid = raster(self._lanes, self._start, self._end, width)
         grid = self._grid
         step = state.trace.current
