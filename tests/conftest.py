@@ -70,3 +70,23 @@ def screen_text(app: Any) -> str:
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
+def screen_cells(app: Any) -> list[list[tuple[str, Any]]]:
+    """The screen as cells: (character, rich Style) per column of each line, as painted
+    (after the app's filters, so NO_COLOR is applied)."""
+    from rich.cells import cell_len
+
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    lines: list[list[tuple[str, Any]]] = []
+    for line in update.strips:
+        cells: list[tuple[str, Any]] = []
+        for strip in line:
+            for segment in strip:
+                if segment.control:
+                    continue
+                for character in segment.text:
+                    cells.append((character, segment.style))
+                    cells.extend([("", segment.style)] * (cell_len(character) - 1))
+        lines.append(cells)
+    return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -23,6 +24,7 @@ from orm_viz.tui.text import GAP, row_strip
 from orm_viz.views.story import TableRow
 from orm_viz.views.window import StepDropped
 
+RESULT_WIDTH = 26  # the Result column's least width, once Action has what it needs
 FLAGS = (("Awaited?", 8), ("Sent?", 5), ("Data?", 5))  # the seed page's yes/no columns
 
 
@@ -110,6 +112,8 @@ class ExecutionTable(ScrollView, can_focus=True):
         self._current = 0  # the row of the current step
         self._selected: tuple[int, int] | None = None  # (step, query) last announced
         self._palette: _Palette | None = None  # the styles of a paint, until CSS changes
+        self._layout_key: tuple[int, ...] | None = None  # what the column widths were fitted to
+        self._layout = (5, 6, 4)
 
     # ------------------------------------------------------------------ reading
 
@@ -204,13 +208,21 @@ class ExecutionTable(ScrollView, can_focus=True):
             return None
 
     def _widths(self, width: int) -> tuple[int, int, int]:
-        """(step, action, result) widths that fit ``width`` with the flag columns."""
+        """(step, action, result) widths that fit ``width`` with the flag columns: Action
+        as wide as the rows on screen need, leaving Result RESULT_WIDTH at least."""
+        top = round(self.scroll_y)
+        key = (width, top, len(self._rows), self._current, self.scrollable_content_region.height)
+        if key == self._layout_key:
+            return self._layout
         last = self._rows[-1].number if self._rows else 0
         step = max(5, len(str(last)) + 1)  # the ▶ mark, then the number
         flags = sum(size for _, size in FLAGS)
         free = max(10, width - step - flags - GAP * 5)
-        action = max(6, free * 11 // 20)
-        return step, action, max(4, free - action)
+        shown = range(top, min(len(self._rows), top + self.scrollable_content_region.height))
+        needed = max((cell_len(row.action) for at in shown if (row := self._row(at))), default=6)
+        action = max(6, min(needed, free - RESULT_WIDTH))
+        self._layout_key, self._layout = key, (step, action, max(4, free - action))
+        return self._layout
 
     def notify_style_update(self) -> None:
         self._palette = None

@@ -43,8 +43,8 @@ class FlowDiagram(Widget):
     FlowDiagram > .flow-diagram--box { color: $text-muted; }
     FlowDiagram > .flow-diagram--here { color: $text; text-style: bold; }
     FlowDiagram > .flow-diagram--token { color: $text-muted; }
-    FlowDiagram > .flow-diagram--focus { color: $accent; text-style: bold; }
-    FlowDiagram > .flow-diagram--raised { color: $error; text-style: bold; }
+    FlowDiagram > .flow-diagram--focus { color: $text-primary; text-style: bold; }
+    FlowDiagram > .flow-diagram--raised { color: $text-error; text-style: bold; }
     FlowDiagram > .flow-diagram--detail { color: $text-muted; }
     """
 

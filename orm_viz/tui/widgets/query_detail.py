@@ -38,6 +38,7 @@ class QueryDetail(Static):
             format_sql(record.sql),
             "sql",
             word_wrap=True,
-            theme="ansi_light" if not self.app.current_theme.dark else "ansi_dark",
+            theme="ansi_dark" if self.app.current_theme.dark else "default",
+            background_color="default",
         )
         self.update(Group(Text(query_timing(record), style="bold"), syntax))

@@ -37,7 +37,8 @@ class SourceView(Static):
             line_range=(first, first + height),
             highlight_lines={line} if line else set(),
             word_wrap=False,
-            theme="ansi_light" if not self.app.current_theme.dark else "ansi_dark",
+            theme="ansi_dark" if self.app.current_theme.dark else "default",
+            background_color="default",
         )
         if row is not None and row.awaited and 0 < line <= len(lines):
             text = lines[line - 1]

@@ -44,13 +44,13 @@ class TaskLanes(Widget):
     }
     DEFAULT_CSS = """
     TaskLanes { height: auto; min-height: 3; }
-    TaskLanes > .lanes--running { color: $primary; }
+    TaskLanes > .lanes--running { color: $text-primary; }
     TaskLanes > .lanes--quiet { color: $text-muted; }
-    TaskLanes > .lanes--paused { color: $warning; }
-    TaskLanes > .lanes--waiting { color: $secondary; }
-    TaskLanes > .lanes--sql { color: $success; }
-    TaskLanes > .lanes--blocked { color: $error; text-style: bold; }
-    TaskLanes > .lanes--marker { color: $accent; text-style: bold; }
+    TaskLanes > .lanes--paused { color: $text-warning; }
+    TaskLanes > .lanes--waiting { color: $text-secondary; }
+    TaskLanes > .lanes--sql { color: $text-success; }
+    TaskLanes > .lanes--blocked { color: $text-error; text-style: bold; }
+    TaskLanes > .lanes--marker { color: $text-accent; text-style: bold; }
     TaskLanes > .lanes--name { text-style: bold; }
     """
 

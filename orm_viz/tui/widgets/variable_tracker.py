@@ -19,7 +19,7 @@ from orm_viz.tui.text import GAP, row_strip
 from orm_viz.views.story import Tracker, TrackerCell
 
 COLUMNS = 6  # table rows shown as columns at most: the current one and those before it
-NARROWEST = 14  # cells a step column needs to say something useful
+NARROWEST = 12  # cells a step column needs to say something useful
 NAME_WIDTH = (8, 18)  # the name column: wide enough for "Awaiting", at most this
 
 
