@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 from orm_viz.trace import Mode, StepKind
+from orm_viz.trace.frames import Position
+from orm_viz.trace.gates import Gate, GateHub
+from orm_viz.trace.store import ScenarioInfo, Trace
 from tests.conftest import step_to_end
 
 
@@ -78,3 +83,21 @@ def test_stop_from_any_mode_joins_the_run_quickly(run_scenario) -> None:
         controller.step(timeout=0.5)
         assert controller.stop(timeout=1.0)
         assert controller.trace.finished
+
+
+def test_the_first_step_stays_held_when_it_is_presented_before_anyone_waits() -> None:
+    """Others mode presents the focused task's first gate on arrival; starting the run
+    waits for that step and must not release it (that let the task run on, once in ten
+    runs, before a focus change could apply)."""
+    hub = GateHub(Trace(scenario=ScenarioInfo("t", "", "", "")), mode=Mode.OTHERS)
+    released = threading.Event()
+    gate = Gate(
+        StepKind.TASK_START, 1, "loop", Position(3, "main", ((), ()), ()), 0.0,
+        release=released.set,
+    )  # fmt: skip
+    assert hub.arrive(gate)  # presented at once: step 0
+    assert hub.advance(1.0, after=-1, release=False)
+    assert gate.held
+    assert not released.is_set()
+    assert hub.advance(1.0) is False  # a plain advance releases it (and no step follows)
+    assert released.is_set()

@@ -240,13 +240,15 @@ class GateHub:
         db_gates = sorted((g for g in self._incoming if g.on_db_thread), key=lambda g: g.job)
         return loop_gates + db_gates
 
-    def advance(self, timeout: float, after: int | None = None) -> bool:
+    def advance(self, timeout: float, after: int | None = None, *, release: bool = True) -> bool:
         """Release the current gate and wait for the next step (or the end of the run).
 
         Args:
             timeout: seconds to wait.
             after: wait for a step with a higher index than this (default: the
                 last one recorded when called).
+            release: False to wait without releasing the current gate (the run's first
+                step may already be presented, in others mode, before anyone waits).
 
         Returns:
             True if a new step was recorded, False on timeout or at the end.
@@ -254,7 +256,7 @@ class GateHub:
         deadline = time.monotonic() + timeout
         with self._cond:
             before = self.trace.last_index if after is None else after
-            if self._current is not None:
+            if release and self._current is not None:
                 self._release(self._current)
                 self._current = None
             while True:

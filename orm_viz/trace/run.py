@@ -287,7 +287,7 @@ class Controller:
     def start(self, timeout: float = 30.0) -> Step | None:
         """Start the run and wait for its first step."""
         self.run.start()
-        self.hub.advance(timeout, after=-1)
+        self.hub.advance(timeout, after=-1, release=False)
         return self.trace.jump(self.trace.first_index)
 
     def step(self, timeout: float = 30.0) -> Step | None:
