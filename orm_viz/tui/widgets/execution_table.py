@@ -7,18 +7,17 @@ press at step 100,000 costs the visible rows, not the table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from orm_viz.tui.lines import StyledLines
 from orm_viz.tui.state import ViewState
 from orm_viz.tui.text import GAP, row_strip
 from orm_viz.views.story import TableRow
@@ -28,7 +27,7 @@ RESULT_WIDTH = 26  # the Result column's least width, once Action has what it ne
 FLAGS = (("Awaited?", 8), ("Sent?", 5), ("Data?", 5))  # the seed page's yes/no columns
 
 
-class ExecutionTable(ScrollView, can_focus=True):
+class ExecutionTable(StyledLines, can_focus=True):
     """One row per step of the focused task; the current step's row is marked ▶.
 
     The highlight follows the current step; ↑/↓, page keys and the mouse move it to show
@@ -111,7 +110,6 @@ class ExecutionTable(ScrollView, can_focus=True):
         self._rows: Sequence[TableRow] = ()
         self._current = 0  # the row of the current step
         self._selected: tuple[int, int] | None = None  # (step, query) last announced
-        self._palette: _Palette | None = None  # the styles of a paint, until CSS changes
         self._layout_key: tuple[int, ...] | None = None  # what the column widths were fitted to
         self._layout = (5, 6, 4)
 
@@ -224,58 +222,31 @@ class ExecutionTable(ScrollView, can_focus=True):
         self._layout_key, self._layout = key, (step, action, max(4, free - action))
         return self._layout
 
-    def notify_style_update(self) -> None:
-        self._palette = None
-        super().notify_style_update()
-
-    def _styles(self) -> _Palette:
-        if self._palette is None:
-            base = self.rich_style
-            component = self.get_component_rich_style
-            self._palette = _Palette(
-                base=base,
-                header=component("execution-table--header"),
-                cursor=base + component("execution-table--cursor"),
-                even=base + component("execution-table--even"),
-                yes=component("execution-table--yes", partial=True),
-                no=component("execution-table--no", partial=True),
-            )
-        return self._palette
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         step_width, action_width, result_width = self._widths(width)
-        palette = self._styles()
+        palette, accents = self.palette(), self.accents()
+        plain = palette["base"]
         if y == 0:
-            header = palette.header
+            header = palette["header"]
             titles = [(" Step", step_width), ("Action", action_width), *FLAGS]
             titles.append(("Result", result_width))
             return row_strip(((title, size, header) for title, size in titles), width, header)
         position = round(self.scroll_y) + y - 1
         row = self._row(position)
         if row is None:
-            return Strip.blank(width, palette.base)
-        if position == self.cursor_row:
-            base = palette.cursor
-        else:
-            base = palette.even if position % 2 else palette.base
+            return Strip.blank(width, plain)
+        highlighted = position == self.cursor_row
+        base = palette["cursor"] if highlighted else palette["even"] if position % 2 else plain
         mark = "▶" if position == self._current else " "
         number = mark + (str(row.number) if row.number else "–")
         cells = [(number, step_width, base), (row.action, action_width, base)]
         for flag, (_, size) in zip(_flags(row), FLAGS, strict=True):
-            style = base + (palette.yes if flag else palette.no)
+            # A faint No would be hard to read on the highlight: there only Yes stands out.
+            style = base + accents["yes"] if flag else base if highlighted else base + accents["no"]
             cells.append(("Yes" if flag else "No", size, style))
         cells.append((row.result, result_width, base))
         return row_strip(cells, width, base)
-
-
-class _Palette(NamedTuple):
-    base: Style
-    header: Style
-    cursor: Style
-    even: Style
-    yes: Style
-    no: Style
 
 
 def _flags(row: TableRow) -> tuple[bool, bool, bool]:

@@ -6,14 +6,13 @@ six), the current step always the last one shown.
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
-from rich.style import Style
 from textual.geometry import Size
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from orm_viz.tui.lines import StyledLines
 from orm_viz.tui.state import ViewState
 from orm_viz.tui.text import GAP, row_strip
 from orm_viz.views.story import Tracker, TrackerCell
@@ -23,7 +22,7 @@ NARROWEST = 12  # cells a step column needs to say something useful
 NAME_WIDTH = (8, 18)  # the name column: wide enough for "Awaiting", at most this
 
 
-class VariableTracker(ScrollView):
+class VariableTracker(StyledLines):
     """Variables × steps for the focused task: unbound until assigned, * where changed."""
 
     HELP = (
@@ -70,7 +69,6 @@ class VariableTracker(ScrollView):
         super().__init__(id=id)
         self._tracker: Tracker | None = None
         self._layout_width = -1  # the width the tracker was laid out for
-        self._palette: _Palette | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -131,58 +129,38 @@ class VariableTracker(ScrollView):
 
     # ------------------------------------------------------------------ painting
 
-    def notify_style_update(self) -> None:
-        self._palette = None
-        super().notify_style_update()
-
-    def _styles(self) -> _Palette:
-        if self._palette is None:
-            base = self.rich_style
-            component = self.get_component_rich_style
-            self._palette = _Palette(
-                base=base,
-                header=component("variable-tracker--header"),
-                name=base + component("variable-tracker--name", partial=True),
-                changed=base + component("variable-tracker--changed", partial=True),
-                unbound=base + component("variable-tracker--unbound", partial=True),
-                awaiting=base + component("variable-tracker--awaiting", partial=True),
-            )
-        return self._palette
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        palette = self._styles()
+        palette = self.palette()
+        plain = palette["base"]
         tracker = self._tracker
         if tracker is None:
-            return Strip.blank(width, palette.base)
+            return Strip.blank(width, plain)
         name_width, _ = self._widths(width)
         shown = len(tracker.columns)
         column = max(1, (width - name_width - GAP * shown) // shown)
         line = y if y == 0 else round(self.scroll_y) + y
         if line == 0:
-            style = palette.header
+            style = palette["header"]
             cells = [("Variable", name_width, style)]
             cells += [(title, column, style) for title in _column_titles(tracker)]
             return row_strip(cells, width, style)
         if line <= len(tracker.names):
             name = tracker.names[line - 1]
-            cells = [(name, name_width, palette.name)]
+            cells = [(name, name_width, palette["name"])]
             for cell in tracker.cells[name]:
-                style = (
-                    palette.changed
-                    if cell.changed and cell.bound
-                    else palette.base
-                    if cell.bound
-                    else palette.unbound
-                )
+                if cell.changed and cell.bound:
+                    style = palette["changed"]
+                else:
+                    style = plain if cell.bound else palette["unbound"]
                 cells.append((_cell_text(cell), column, style))
-            return row_strip(cells, width, palette.base)
+            return row_strip(cells, width, plain)
         if line == len(tracker.names) + 1:
-            awaiting = palette.awaiting
+            awaiting = palette["awaiting"]
             cells = [("Awaiting", name_width, awaiting)]
             cells += [(text or "—", column, awaiting) for text in tracker.pending]
-            return row_strip(cells, width, palette.base)
-        return Strip.blank(width, palette.base)
+            return row_strip(cells, width, plain)
+        return Strip.blank(width, plain)
 
 
 def _column_titles(tracker: Tracker) -> list[str]:
@@ -192,12 +170,3 @@ def _column_titles(tracker: Tracker) -> list[str]:
 
 def _cell_text(cell: TrackerCell) -> str:
     return ("* " if cell.changed and cell.bound else "") + cell.text
-
-
-class _Palette(NamedTuple):
-    base: Style
-    header: Style
-    name: Style
-    changed: Style
-    unbound: Style
-    awaiting: Style
