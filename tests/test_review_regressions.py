@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import multiprocessing
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 
 from orm_viz.trace import LoopFactory, Mode, StepKind
@@ -71,3 +73,23 @@ def test_the_loop_hook_never_changes_what_run_in_executor_returns() -> None:
     for program, expected in ((_hostile, 42), (_in_a_process, 120)):
         with asyncio.Runner(loop_factory=LoopFactory()) as runner:
             assert runner.run(program()) == expected
+
+
+async def _sleeps() -> int:
+    await asyncio.sleep(0)
+    return 1
+
+
+def test_a_finished_free_run_is_freed_at_once_not_by_the_garbage_collector() -> None:
+    # No reference cycle holds a loop, its tracer or its trace: a long run's memory goes
+    # when its last user lets go, not at a later collection (slow, and in someone's run).
+    gc.collect()
+    gc.disable()
+    try:
+        with asyncio.Runner(loop_factory=LoopFactory()) as runner:
+            assert runner.run(_sleeps()) == 1
+            loop = weakref.ref(runner.get_loop())
+        del runner
+        assert loop() is None
+    finally:
+        gc.enable()

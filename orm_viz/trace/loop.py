@@ -31,7 +31,7 @@ from typing import Any
 from orm_viz.trace.gates import GateHub, Mode
 from orm_viz.trace.records import EventKind
 from orm_viz.trace.store import ScenarioInfo, Trace
-from orm_viz.trace.tracer import Job, Phase, Tracer, describe_callable
+from orm_viz.trace.tracer import Job, Phase, TopLevel, Tracer, describe_callable
 
 LOOP_BLOCK_THRESHOLD = 0.1
 LOOP_IDLE_THRESHOLD = 0.001  # shorter waits are not worth an event (and cost the hot path)
@@ -52,6 +52,7 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
         "_started",
         "_stash",
         "_task_id",
+        "_top",
         "_tracer",
     )
 
@@ -62,6 +63,7 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
         # Kept so the task's end can be shown at its return line with its final locals:
         # a finished coroutine drops cr_frame, but the frame object keeps both.
         self._frame = getattr(coro, "cr_frame", None)
+        self._top: TopLevel | None = None  # see FreeCoroutineProxy
         self._tracer = tracer
         self._task_id = task_id
         self._started = False
@@ -72,7 +74,7 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
         if self._gate is not None:
             self._gate, value, self._stash = None, self._stash, None
         elif self._hub.never_holds:
-            self._record_free(self._task_id, self._coro, self._started)
+            self._record_free(self._task_id, self._coro, self._started, self._top)
             self._started = True
         else:
             gate = self._maybe_hold()
@@ -147,19 +149,28 @@ class CoroutineProxy(collections.abc.Coroutine):  # type: ignore[type-arg]
             outcome = "cancelled"
         else:
             outcome = "raised"
+        # The finished frame may link back to its callers' frames (it does on 3.13), one of
+        # which holds the task, which holds this proxy: let go of it, or that is a reference
+        # cycle keeping the whole run (loop, tracer, trace) alive until a full collection.
+        frame, self._frame, self._top = self._frame, None, None
         with self._tracer.guarded("task end"):
             self._tracer.task_finished(
-                self._task_id, outcome, frame=self._frame, value=value, error=error_
+                self._task_id, outcome, frame=frame, value=value, error=error_
             )
 
 
 class FreeCoroutineProxy(CoroutineProxy):
-    """The proxy for runs that can never hold (free mode): no gate checks per await."""
+    """The proxy for runs that can never hold (free mode): no gate checks per await, and
+    the top of the task's await chain is learned once, not at every await."""
 
     __slots__ = ()
 
+    def __init__(self, coro: Any, tracer: Tracer, task_id: int) -> None:
+        super().__init__(coro, tracer, task_id)
+        self._top = tracer.top_of(coro)
+
     def send(self, value: Any) -> Any:
-        self._record_free(self._task_id, self._coro, self._started)
+        self._record_free(self._task_id, self._coro, self._started, self._top)
         self._started = True
         try:
             return self._coro.send(value)
@@ -243,7 +254,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         tracer.loop_thread = threading.current_thread().name
         tracer.reset_recorder()
         selector.tracer = tracer
-        self.set_task_factory(self._make_task)  # type: ignore[arg-type]
+        self.set_task_factory(_task_factory)  # type: ignore[arg-type]
         tracer.call_instruments("run_started")
 
     @property
@@ -314,6 +325,12 @@ class TracingLoop(asyncio.SelectorEventLoop):
             lane = (label, getattr(executor, "_max_workers", 1), is_process_wide_executor(executor))
         self._lanes[id(executor)] = lane
         return lane
+
+
+def _task_factory(loop: TracingLoop, coro: Any, **kwargs: Any) -> Any:
+    """The loop's task factory: a function, as the loop's own bound method would be a
+    reference cycle (keeping a closed loop and its trace until a full collection)."""
+    return loop._make_task(loop, coro, **kwargs)
 
 
 _LOOP_HOUSEKEEPING_FILE = os.path.join(os.path.dirname(asyncio.__file__), "base_events.py")

@@ -313,36 +313,46 @@ def _kept_from_now_on(kind: type, kept: set[type] = KEPT_AS_IS) -> bool:
 # snapshot with the same names, so a step keeps one new tuple (the values), not a pair each.
 CapturedLocals = tuple[tuple[str, ...], tuple[Any, ...]]
 NO_LOCALS: CapturedLocals = ((), ())
-_names: dict[tuple[str, ...], tuple[str, ...]] = {}
+SHARED_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def shared_names(names: tuple[str, ...]) -> tuple[str, ...]:
-    found = _names.get(names)
+    found = SHARED_NAMES.get(names)
     if found is None:
-        if len(_names) > 10_000:
-            _names.clear()
-        found = _names[names] = names
+        if len(SHARED_NAMES) > 10_000:
+            SHARED_NAMES.clear()
+        found = SHARED_NAMES[names] = names
     return found
+
+
+def keep_or_render(values: tuple[Any, ...], kept: set[type] = KEPT_AS_IS) -> tuple[Any, ...]:
+    """``values`` with each one whose rendering may change later rendered now.
+
+    Called once a value of a type not (yet) in ``kept`` is met: classes join ``kept``.
+    """
+    for value in values:
+        if type(value) not in kept and not _kept_from_now_on(type(value)):
+            return tuple(
+                value if type(value) in kept else Rendered(render_value(value)) for value in values
+            )
+    return values
 
 
 def capture_locals(
     frame_locals: Any,
-    known_names: dict[tuple[str, ...], tuple[str, ...]] = _names,
+    known_names: dict[tuple[str, ...], tuple[str, ...]] = SHARED_NAMES,
     kept: set[type] = KEPT_AS_IS,
 ) -> CapturedLocals:
     """Snapshot a frame's locals: immutable values by reference, the rest rendered now.
 
-    Runs on every await in free mode: lookups are bound as default arguments.
+    Free mode runs this, inlined (see ``Tracer.step_hook``), on every await.
     """
-    names = tuple(frame_locals)
+    names = tuple(frame_locals.keys())
     names = known_names.get(names) or shared_names(names)
     values = tuple(frame_locals.values())
     for value in values:
-        if type(value) not in kept and not _kept_from_now_on(type(value)):
-            values = tuple(
-                value if type(value) in kept else Rendered(render_value(value)) for value in values
-            )
-            break
+        if type(value) not in kept:
+            return names, keep_or_render(values)
     return names, values
 
 

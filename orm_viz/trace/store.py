@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any
 
 from orm_viz.trace.records import Event, JobRecord, QueryRecord, Step, StepKind, TaskRecord
@@ -29,8 +30,17 @@ assert QueryRecord._fields[7:] == ("start", "end", "rows", "latency", "error")
 assert JobRecord._fields[5:] == ("thread", "started", "finished", "rows", "queries")
 
 
-_FREE_ROW = 8  # (kind, task, line, func, locals, chain, query, t): see Tracer.step_hook
 DEFAULT_MAX_EVENTS = 1_000_000
+
+
+def _code_line(code: CodeType, lasti: int) -> int:
+    """The line of the instruction at byte offset ``lasti``, as ``frame.f_lineno`` reads it."""
+    if lasti < 0:  # not started
+        return code.co_firstlineno
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line or 0
+    return 0
 
 
 def _event_step(event: Event) -> int:
@@ -81,6 +91,11 @@ class Trace:
     # When each paused step was released (step index -> seconds since the start).
     release_times: dict[int, float] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # The line and func of free-run rows, which hold a code object and an f_lasti (reading
+    # f_lineno walks the line table): id(code) -> (code, its qualname, {f_lasti: line}).
+    _code_lines: dict[int, tuple[CodeType, str, dict[int, int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._steps = deque()  # bounded by trim(), so the hot path can append without a lock
@@ -206,11 +221,28 @@ class Trace:
 
     def _as_step(self, index: int, fields: tuple[Any, ...]) -> Step:
         """A Step from a stored row. Rows hold the kind as a plain string, and nothing else
-        that the garbage collector must track; a free-run row leaves out the fields every
-        such step shares (its thread is the loop's, it did not pause, it has no detail)."""
+        that the garbage collector must track.
+
+        A free-run row (see ``Tracer.step_hook``) is ``(kind, task, lasti, code, names,
+        chain, query, t, *values)``: it leaves out the fields every such step shares (its
+        thread is the loop's, it did not pause, it has no detail), holds the innermost user
+        frame's code and ``f_lasti`` for its line and func (``line, ""`` when the chain has
+        no user frame), and its locals' values flat. Any other row is ``(kind, *fields)``,
+        whose third item is the thread's name.
+        """
         kind = _KINDS[fields[0]]
-        if len(fields) == _FREE_ROW:
-            task, line, func, local_values, chain, query, t = fields[1:]
+        if type(fields[2]) is int:
+            task, line, func, names, chain, query, t = fields[1:8]
+            if type(func) is CodeType:  # line is its f_lasti
+                try:
+                    code, func, lines = self._code_lines[id(func)]
+                except KeyError:
+                    code, func, lines = self._learn_lines(func)
+                try:
+                    line = lines[line]
+                except KeyError:
+                    lines[line] = _code_line(code, line)
+                    line = lines[line]
             return _new_tuple(
                 Step,
                 (
@@ -220,7 +252,7 @@ class Trace:
                     self.loop_thread,
                     line,
                     func,
-                    local_values,
+                    (names, fields[8:]),
                     chain,
                     query,
                     t,
@@ -229,6 +261,11 @@ class Trace:
                 ),
             )
         return _new_tuple(Step, (index, kind, *fields[1:]))
+
+    def _learn_lines(self, code: CodeType) -> tuple[CodeType, str, dict[int, int]]:
+        """Start the line cache of ``code`` (see ``_code_lines``)."""
+        found = self._code_lines[id(code)] = (code, code.co_qualname, {})
+        return found
 
     def iter_steps(self) -> Iterator[Step]:
         with self._lock:

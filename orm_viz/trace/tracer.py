@@ -14,6 +14,7 @@ import itertools
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,14 @@ from types import (
 )
 from typing import Any
 
-from orm_viz.trace.frames import Position, UserCode, is_user_file, read_position
+from orm_viz.trace.frames import (
+    CapturedPosition,
+    ChainNode,
+    Position,
+    UserCode,
+    is_user_file,
+    read_position,
+)
 from orm_viz.trace.gates import Gate, GateHub
 from orm_viz.trace.instruments import Instrument
 from orm_viz.trace.records import (
@@ -38,7 +46,16 @@ from orm_viz.trace.records import (
     StepKind,
     TaskRecord,
 )
-from orm_viz.trace.render import NO_LOCALS, capture_locals, render_exception, render_value
+from orm_viz.trace.render import (
+    KEPT_AS_IS,
+    NO_LOCALS,
+    SHARED_NAMES,
+    capture_locals,
+    keep_or_render,
+    render_exception,
+    render_value,
+    shared_names,
+)
 from orm_viz.trace.store import Trace
 
 
@@ -47,6 +64,9 @@ class Phase(enum.StrEnum):
     SCENARIO = "scenario"  # the user's code: traced
     TEARDOWN = "teardown"  # closing connections, shutting down: not traced
 
+
+# Tracer.top_of: (chain node, innermost user frame, its code, frame of the locals).
+TopLevel = tuple[ChainNode, FrameType | None, CodeType | None, FrameType | None]
 
 _job_local = threading.local()
 _new_tuple = tuple.__new__  # builds a record (a NamedTuple) without its Python-level __new__
@@ -102,19 +122,20 @@ class Tracer:
     is_user: UserCode = field(init=False)
 
     loop_thread: str = ""
-    _recorder: Callable[[int, Any, bool], None] | None = None
+    _recorder: Callable[[int, Any, bool, TopLevel | None], None] | None = None
 
     def __post_init__(self) -> None:
         self._job_instruments = self._per_job()
         self.is_user = UserCode(self.user_files)
         capture_only = self.step_hook()
-        self.is_user.capture = lambda coro: capture_only(-1, coro)
+        # position_of's reader (not on UserCode, which the hook holds: that is a cycle).
+        self._capture: Callable[[Any], CapturedPosition] = lambda coro: capture_only(-1, coro)
         self.hub.t0 = self.t0
 
     def is_user_file(self, filename: str) -> bool:
         return is_user_file(filename, self.user_files)
 
-    def record_free_step(self) -> Callable[[int, Any, bool], None]:
+    def record_free_step(self) -> Callable[[int, Any, bool, TopLevel | None], None]:
         """The hot-path recorder (built once the loop thread is known)."""
         if self._recorder is None:
             self._recorder = self.step_hook()
@@ -217,21 +238,43 @@ class Tracer:
                 fallback = code.co_firstlineno
         if coro is None:
             return Position(line=fallback, func="", locals=NO_LOCALS, chain=())
-        return read_position(coro, self.is_user, fallback)
+        return read_position(coro, self._capture, fallback)
+
+    def top_of(self, coro: Any) -> TopLevel | None:
+        """What the step hook learns at the top of ``coro``'s await chain, the same at every
+        await of its task: its chain node, and its frame as the innermost user frame and as
+        the frame of the locals, where it is one (None if ``coro`` is not a coroutine).
+
+        The task's proxy learns it once and passes it to the hook (``top``).
+        """
+        if type(coro) is not CoroutineType or (frame := coro.cr_frame) is None:
+            return None
+        code = coro.cr_code
+        root = self.is_user.chains
+        node = root.children.get(id(code)) or self.is_user.deeper(root, code)
+        if not node.user:
+            return node, None, None, None
+        return node, frame, code, frame if node.function else None
 
     def step_hook(self) -> Callable[..., Any]:
-        """``hook(task_id, coro, started)``: the per-await hot path of free mode.
+        """``hook(task_id, coro, started, top)``: the per-await hot path of free mode.
 
-        Walks ``coro``'s await chain, captures the innermost user frame's line and
-        locals, and appends the step as a plain tuple, with no lock (a deque's append is
-        atomic, so positions, which are the indices, stay right). With ``task_id`` < 0 it
-        only returns ``(line, func, locals, chain)``: the same walk serves the gated path
-        (``UserCode.capture``). One function, lookups bound as locals, no inner calls:
+        Walks ``coro``'s await chain (from below its top level if ``top``, see
+        :meth:`top_of`, is given) down the trie of chains seen (``UserCode.chains``),
+        captures the innermost user frame's position and locals, and appends the step as
+        a plain tuple, with no lock (a deque's append is atomic, so positions, which are
+        the indices, stay right). With ``task_id`` < 0 it only returns
+        ``(line, func, locals, chain)``: the same walk serves the gated path
+        (:meth:`position_of`). One function, lookups bound as locals, few inner calls:
         the bytecode here is the budget of DESIGN §6.
         """
         trace = self.trace
         trace.loop_thread = self.loop_thread
         task_query = self._task_query
+        # The tracer holds the hook: a strong reference back would be a cycle, keeping a
+        # finished run and its trace alive until a full collection. (Whoever calls the
+        # hook, the loop or a task's proxy, holds the tracer.)
+        tracer = weakref.proxy(self)
         resume, start = StepKind.TASK_RESUME.value, StepKind.TASK_START.value  # plain str
         is_user = self.is_user
 
@@ -239,76 +282,103 @@ class Tracer:
             task_id: int,
             obj: Any,
             started: bool = False,
-            known: dict[int, Any] = is_user.known,
-            learn: Callable[[CodeType], Any] = is_user.learn,
+            top: TopLevel | None = None,
+            root: ChainNode = is_user.chains,
+            deeper: Callable[[ChainNode, CodeType], ChainNode] = is_user.deeper,
+            ended: Callable[[ChainNode, type], tuple[Any, ...]] = is_user.ended,
             coroutine: type = CoroutineType,
             generator: type = GeneratorType,
-            capture_locals: Callable[[Any], Any] = capture_locals,
-            no_locals: Any = NO_LOCALS,
+            known_names: dict[tuple[str, ...], tuple[str, ...]] = SHARED_NAMES,
+            share: Callable[[tuple[str, ...]], tuple[str, ...]] = shared_names,
+            kept: set[type] = KEPT_AS_IS,
+            keep_or_render: Callable[[tuple[Any, ...]], tuple[Any, ...]] = keep_or_render,
             steps: Any = trace._steps,
             max_steps: int = trace.max_steps,
             clock: Callable[[], float] = time.perf_counter,
             t0: float = self.t0,
         ) -> Any:
             try:
-                chain: list[Any] = []
-                append = chain.append
-                line, func, locals_frame = 0, "", None
+                if top is None:
+                    node = root
+                    user_frame = user_code = locals_frame = None
+                else:  # obj is the task's coroutine, and top what its level always gives
+                    node, user_frame, user_code, locals_frame = top
+                    obj = obj.cr_await
                 while True:  # an await chain is finite and acyclic
                     kind = type(obj)
                     if kind is coroutine:
                         code = obj.cr_code
                         try:
-                            entry = known[id(code)]
+                            node = node.children[id(code)]
                         except KeyError:
-                            entry = learn(code)
-                        if entry[1] and (frame := obj.cr_frame) is not None:
-                            line, func = frame.f_lineno, entry[2]
-                            if entry[3]:
+                            node = deeper(node, code)
+                        if node.user and (frame := obj.cr_frame) is not None:
+                            user_frame, user_code = frame, code
+                            if node.function:
                                 locals_frame = frame
                         obj = obj.cr_await
                     elif kind is generator:
                         code = obj.gi_code
                         try:
-                            entry = known[id(code)]
+                            node = node.children[id(code)]
                         except KeyError:
-                            entry = learn(code)
-                        if entry[1] and (frame := obj.gi_frame) is not None:
-                            line, func = frame.f_lineno, entry[2]
-                            if entry[3]:
+                            node = deeper(node, code)
+                        if node.user and (frame := obj.gi_frame) is not None:
+                            user_frame, user_code = frame, code
+                            if node.function:
                                 locals_frame = frame
                         obj = obj.gi_yieldfrom
                     else:
-                        if obj is not None:
-                            append(kind.__name__)
                         break
-                    append(code)
-                captured = (
-                    no_locals if locals_frame is None else capture_locals(locals_frame.f_locals)
-                )
-                chain_t = tuple(chain)
+                if obj is None:
+                    chain = node.chain
+                else:
+                    try:
+                        chain = node.labels[kind]
+                    except KeyError:
+                        chain = ended(node, kind)
+                if locals_frame is None:
+                    names: tuple[str, ...] = ()
+                    values: tuple[Any, ...] = ()
+                else:  # capture_locals, inlined
+                    frame_locals = locals_frame.f_locals
+                    names = tuple(frame_locals.keys())
+                    names = known_names.get(names) or share(names)
+                    values = tuple(frame_locals.values())
+                    for value in values:
+                        if type(value) not in kept:
+                            values = keep_or_render(values)
+                            break
                 if task_id < 0:
-                    return line, func, captured, chain_t
-                # A short row: thread, paused and detail are the same for every such step
-                # (the loop thread, False, ""); Trace fills them in when the step is read.
-                steps.append(
-                    (
-                        resume if started else start,
-                        task_id,
-                        line or self.position_of(task_id).line,
-                        func,
-                        captured,
-                        chain_t,
-                        self.delivered_query(task_id, chain_t) if task_query else -1,
-                        clock() - t0,
-                    )
+                    if user_frame is None or user_code is None:
+                        return 0, "", (names, values), chain
+                    return user_frame.f_lineno, user_code.co_qualname, (names, values), chain
+                # A short row (read by Trace._as_step): thread, paused and detail are the
+                # same for every such step (the loop thread, False, ""), the line and func
+                # are derived from the code and f_lasti (f_lineno walks the line table),
+                # and the values come last, flat (one tuple the GC tracks, not two).
+                if user_frame is None or user_code is None:
+                    where: CodeType | str = ""
+                    line = tracer.position_of(task_id).line
+                else:
+                    where, line = user_code, user_frame.f_lasti
+                row = (
+                    resume if started else start,
+                    task_id,
+                    line,
+                    where,
+                    names,
+                    chain,
+                    tracer.delivered_query(task_id, chain) if task_query else -1,
+                    clock() - t0,
                 )
+                steps.append(row + values)  # faster than (*row, *values), which builds a list
                 if len(steps) > max_steps:
                     trace.trim()
             except Exception as error:
                 if task_id < 0:
                     raise
-                self.report_error("free step", error)  # reported; the task runs on
+                tracer.report_error("free step", error)  # reported; the task runs on
             return None
 
         return hook
