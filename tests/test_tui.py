@@ -199,6 +199,34 @@ async def test_the_table_keys_move_the_highlight_and_enter_goes_to_its_step() ->
         await pilot.press("q")
 
 
+async def test_the_highlight_stays_where_the_user_put_it_while_the_run_records_more(
+    run_scenario,
+) -> None:
+    controller = run_scenario("ticker_alongside", latency_ms=2000)
+    app = OrmVizApp(controller)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("o")  # the main task stays held; the ticker runs and is recorded
+        await settle(app, pilot)
+        await pilot.pause(0.5)
+        screen = lesson(app)
+        index = screen.state.index  # the main task held at its query (2 s of latency)
+        table = screen.query_one(ExecutionTable)
+        table.focus()
+        await pilot.press("up")
+        await pilot.pause()
+        chosen = table.cursor_row
+        assert chosen == table.row_count - 2, (chosen, table.row_count)  # one row up
+        events = screen.state.events
+        for _ in range(10):
+            await pilot.pause(0.1)
+            if screen.state.events >= events + 3:  # ticks, picked up by the pulses
+                break
+        assert screen.state.index == index
+        assert screen.state.events >= events + 3
+        assert table.cursor_row == chosen
+        await pilot.press("q")
+
+
 async def test_play_steps_on_a_timer_and_space_pauses() -> None:
     app = replay("seed_corrected", speed=2.0)  # a step every 0.5 s: 2.5 s for the run
     async with app.run_test(size=WIDE) as pilot:

@@ -110,6 +110,7 @@ class ExecutionTable(StyledLines, can_focus=True):
         self._rows: Sequence[TableRow] = ()
         self._current = 0  # the row of the current step
         self._selected: tuple[int, int] | None = None  # (step, query) last announced
+        self._step: tuple[int, int, int] | None = None  # (run, focus, index) last followed
         self._layout_key: tuple[int, ...] | None = None  # what the column widths were fitted to
         self._layout = (5, 6, 4)
 
@@ -142,7 +143,10 @@ class ExecutionTable(StyledLines, can_focus=True):
         self._current = state.story.row_for_step(state.focus, state.index) if self._rows else 0
         self.virtual_size = Size(0, len(self._rows) + 1)  # the header, then the rows
         self.border_subtitle = f"row {self._current + 1} of {len(self._rows)} · task T{state.focus}"
-        self.cursor_row = self._current
+        step = (state.run, state.focus, state.index)
+        if step != self._step:  # the highlight follows the step, not the trace's growth
+            self._step = step
+            self.cursor_row = self._current
         self.refresh()
 
     def validate_cursor_row(self, row: int) -> int:
@@ -212,8 +216,8 @@ class ExecutionTable(StyledLines, can_focus=True):
         key = (width, top, len(self._rows), self._current, self.scrollable_content_region.height)
         if key == self._layout_key:
             return self._layout
-        last = self._rows[-1].number if self._rows else 0
-        step = max(5, len(str(last)) + 1)  # the ▶ mark, then the number
+        last = self._row(len(self._rows) - 1)
+        step = max(5, len(str(last.number if last else len(self._rows))) + 1)  # ▶, the number
         flags = sum(size for _, size in FLAGS)
         free = max(10, width - step - flags - GAP * 5)
         shown = range(top, min(len(self._rows), top + self.scrollable_content_region.height))
