@@ -164,8 +164,32 @@ def _queryset_sql(query: Any) -> str:
     return _clip(substitute_params(sql, params), 200)
 
 
+# Statements with plain parameters, as displayed: a loop sends the same statement again and
+# again. Only str, int and None values are keys (so 1, 1.0 and True, which are equal keys,
+# never share an entry); the cache is emptied when full.
+_SUBSTITUTED: dict[tuple[str, tuple[Any, ...]], str] = {}
+_SUBSTITUTED_MAX = 512
+_PLAIN_PARAMS = frozenset({str, int, type(None)})
+
+
 def substitute_params(sql: str, params: Any) -> str:
     """Put rendered parameters into ``%s``/``?`` placeholders, for display only."""
+    kind = type(params)
+    if kind is not tuple and kind is not list:
+        return _substitute(sql, params)
+    for value in params:
+        if type(value) not in _PLAIN_PARAMS:
+            return _substitute(sql, params)
+    key = (sql, tuple(params))
+    found = _SUBSTITUTED.get(key)
+    if found is None:
+        if len(_SUBSTITUTED) >= _SUBSTITUTED_MAX:
+            _SUBSTITUTED.clear()
+        found = _SUBSTITUTED[key] = _substitute(sql, params)
+    return found
+
+
+def _substitute(sql: str, params: Any) -> str:
     rendered = [render_value(p, MAX_DEPTH) for p in (params or ())]
     placeholder = "%s" if "%s" in sql else "?"
     parts = sql.split(placeholder)

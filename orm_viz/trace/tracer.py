@@ -464,7 +464,7 @@ class Tracer:
         while a fire-and-forget job finished does not.
         """
         codes = _db_await_codes()
-        in_db_await = any(code in codes for code in chain if type(code) is CodeType)
+        in_db_await = any(id(code) in codes for code in chain)
         if not in_db_await and chain and chain[-1] == "async_generator_asend":
             in_db_await = _async_generator_awaits(self._task_coros.get(task_id), codes)
         if not in_db_await:
@@ -555,7 +555,7 @@ class Tracer:
                     job.id,
                     job.function,
                     sql,
-                    threading.current_thread().name,
+                    job.thread or threading.current_thread().name,
                     source,
                     self.clock(),
                     -1.0,  # end
@@ -598,7 +598,7 @@ class Tracer:
 
     def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
         """Stop the calling worker thread here if the policy holds this gate."""
-        thread = threading.current_thread().name
+        thread = job.thread or threading.current_thread().name
         if job.position is None:  # the task is suspended for the whole job: read it once
             job.position = self.position_of(job.task)
         if self.hub.never_holds:  # nothing can stop: record the step, skip the gate machinery
@@ -642,10 +642,12 @@ class Tracer:
         self.hub.stop()
 
 
-_DB_AWAITS: set[CodeType] = set()
+# id(code) -> code (held, so its id is not reused). Looked up by id: hashing a code object
+# hashes its bytecode, constants and names, at every resume from a DB await.
+_DB_AWAITS: dict[int, CodeType] = {}
 
 
-def _async_generator_awaits(coro: Any, codes: set[CodeType]) -> bool:
+def _async_generator_awaits(coro: Any, codes: dict[int, CodeType]) -> bool:
     """Is the async generator this coroutine is iterating (``async for``) inside a DB await?
 
     ``async_generator_asend`` hides its generator, so look for it among what the
@@ -668,21 +670,24 @@ def _async_generator_awaits(coro: Any, codes: set[CodeType]) -> bool:
             for _ in range(20):
                 if type(awaited) is not CoroutineType:
                     break
-                if awaited.cr_code in codes:
+                if id(awaited.cr_code) in codes:
                     return True
                 awaited = awaited.cr_await
     return False
 
 
-def _db_await_codes() -> set[CodeType]:
-    """Code of the coroutines a task is in while it awaits a DB call (found once loaded)."""
+def _db_await_codes() -> dict[int, CodeType]:
+    """Code of the coroutines a task is in while it awaits a DB call (found once loaded),
+    by id."""
     if len(_DB_AWAITS) < 2:
         asgiref = sys.modules.get("asgiref.sync")
         if asgiref is not None:
-            _DB_AWAITS.add(asgiref.SyncToAsync.__call__.__code__)
+            code = asgiref.SyncToAsync.__call__.__code__
+            _DB_AWAITS[id(code)] = code
         core = sys.modules.get("aiosqlite.core")
         if core is not None:
-            _DB_AWAITS.add(core.Connection._execute.__code__)
+            code = core.Connection._execute.__code__
+            _DB_AWAITS[id(code)] = code
     return _DB_AWAITS
 
 
