@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from orm_viz.trace.export import load_path
@@ -217,13 +218,42 @@ async def test_the_highlight_stays_where_the_user_put_it_while_the_run_records_m
         chosen = table.cursor_row
         assert chosen == table.row_count - 2, (chosen, table.row_count)  # one row up
         events = screen.state.events
-        for _ in range(10):
+        for _ in range(100):
             await pilot.pause(0.1)
             if screen.state.events >= events + 3:  # ticks, picked up by the pulses
                 break
         assert screen.state.index == index
         assert screen.state.events >= events + 3
         assert table.cursor_row == chosen
+        await pilot.press("q")
+
+
+async def test_the_table_keys_work_without_focusing_it_first() -> None:
+    app = replay("seed_corrected")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        await settle(app, pilot)
+        table = app.screen.query_one(ExecutionTable)
+        assert not table.has_focus
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 3
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert lesson(app).state.number == 4
+        await pilot.press("q")
+
+
+async def test_restarting_a_replay_shows_its_first_step_again() -> None:
+    app = replay("seed_corrected")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        await settle(app, pilot)
+        screen = lesson(app)
+        assert screen.state.number == 6
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert lesson(app).state.number == 2  # the first recorded step
         await pilot.press("q")
 
 
@@ -529,9 +559,11 @@ async def test_hostile_text_is_shown_literally(run_scenario) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("c")
         await settle(app, pilot)
-        shown = screen_text(app)
-        assert "returned: ('[bold red]x[/" in shown  # not markup
-        assert 'markup = await User.objects.aget(name="[bold' in shown
+        table = app.screen.query_one(ExecutionTable)
+        painted = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        assert "returned: ('[bold red]x[/" in painted  # not markup
+        assert 'markup = await User.objects.aget(name="[bo' in painted
+        assert 'markup = await User.objects.aget(name="[bold' in screen_text(app)  # the sample
         await pilot.press("q")
 
 
@@ -583,3 +615,13 @@ def test_the_readme_names_every_key_the_lesson_screen_binds() -> None:
             if key == "equals_sign":
                 continue  # "=" is "+" without shift
             assert f"`{names.get(key, key)}`" in readme, key
+
+
+def test_text_from_the_run_cannot_move_or_reorder_a_line() -> None:
+    from orm_viz.tui.text import cell_text
+
+    for hostile in ("\x9b31mred", "a\u202eb", "a\u2028b", "a\nb\tc", "a\x85b"):
+        fitted = cell_text(hostile, 12)
+        assert cell_len(fitted) == 12
+        assert all(ord(c) >= 0x20 and not 0x7F <= ord(c) < 0xA0 for c in fitted)
+        assert not {"\u202e", "\u2028"} & set(fitted)

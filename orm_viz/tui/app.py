@@ -72,7 +72,7 @@ class OrmVizApp(App[int]):
             open_target = self.open_target
             opener = lambda: open_target(target)  # noqa: E731 - restart opens the same lesson
         elif not driver.live:
-            opener = lambda: driver  # noqa: E731 - a replay restarts from its first step
+            opener = lambda: _from_the_start(driver)  # noqa: E731 - a replay restarts at step 1
         return LessonScreen(driver, opener, **self.lesson_options)  # type: ignore[arg-type]
 
     def on_picker_screen_scenario_chosen(self, message: PickerScreen.ScenarioChosen) -> None:
@@ -140,3 +140,9 @@ class OrmVizApp(App[int]):
                         binding.tooltip or f"Same as the {binding.key} key",
                         lambda action=action: screen.run_action(action),  # type: ignore[misc]
                     )
+
+
+def _from_the_start(driver: Driver) -> Driver:
+    """A saved trace, shown again from its first step (what restarting a replay does)."""
+    driver.jump(driver.trace.first_index)
+    return driver

@@ -20,8 +20,9 @@ from orm_viz.tui.state import ViewState
 class Derivation:
     """Calls ``derive(state)`` when the trace it read has changed (``key`` differs).
 
-    At once when the last call took at most ``share`` of the time since it ended, when the
-    run has finished, or when it replays a saved trace; otherwise once, on a timer, with
+    At once when the last call took at most ``share`` of the time since it ended, for a
+    new run (a restart) or another task, when the run has finished, or when it replays a
+    saved trace; otherwise once, on a timer, with
     the newest state then. With ``when_shown``, a widget that is not on screen (a hidden
     tab) is left stale until :meth:`shown`.
     """
@@ -44,6 +45,7 @@ class Derivation:
         self._cost = 0.0  # seconds the last derivation took
         self._ended = float("-inf")  # when it ended (monotonic)
         self._timer: Timer | None = None
+        self._shown: tuple[int, int] | None = None  # (run, focus) of the last derivation
 
     @property
     def stale(self) -> bool:
@@ -57,7 +59,8 @@ class Derivation:
         if self._when_shown and not self._widget.is_on_screen:
             return
         wait = self._cost / self._share - (time.monotonic() - self._ended)
-        if wait <= 0 or state.finished or not state.live:
+        moved_on = self._shown is None or (state.run, state.focus) != self._shown
+        if wait <= 0 or moved_on or state.finished or not state.live:
             self._run()
         elif self._timer is None:
             self._timer = self._widget.set_timer(wait, self._run)
@@ -79,3 +82,4 @@ class Derivation:
         self._ended = time.monotonic()
         self._cost = self._ended - started
         self._key = self._wanted
+        self._shown = (state.run, state.focus)

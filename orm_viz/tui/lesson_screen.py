@@ -100,6 +100,10 @@ class LessonScreen(Screen[None]):
             priority=True,
         ),
         Binding("escape", "leave", "Scenarios", id="leave", show=False),
+        # The table's own keys, for when no panel has the focus.
+        Binding("up", "table_row(-1)", "Row up", id="row_up", show=False),
+        Binding("down", "table_row(1)", "Row down", id="row_down", show=False),
+        Binding("enter", "table_choose", "Go to row", id="row_choose", show=False),
     ]
 
     state: reactive[ViewState | None] = reactive(None)
@@ -371,6 +375,14 @@ class LessonScreen(Screen[None]):
             self.query_one(QuizPanel).focus()
         elif view == "moments":
             self.query_one(KeyMomentsPanel).focus()
+
+    def action_table_row(self, delta: int) -> None:
+        if self.query_one(TabbedContent).active == "lesson":
+            self.query_one(ExecutionTable).action_cursor(delta)
+
+    def action_table_choose(self) -> None:
+        if self.query_one(TabbedContent).active == "lesson":
+            self.query_one(ExecutionTable).action_choose()
 
     def action_leave(self) -> None:
         self.stop_run()

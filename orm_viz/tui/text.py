@@ -12,11 +12,19 @@ from textual.strip import Strip
 GAP = 2  # spaces between table columns
 
 # Control characters would move the cursor or end the line: show them as their symbols.
-_VISIBLE = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
+# C1 controls (U+0080 to U+009F: some terminals read U+009B as an escape), line and
+# paragraph separators and bidi controls (they reorder the rest of a row) show as �.
+_VISIBLE = (
+    {code: 0x2400 + code for code in range(0x20)}
+    | {0x7F: 0x2421}
+    | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+    | dict.fromkeys((0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)), 0xFFFD)
+)
 
 
 def visible(text: str) -> str:
-    """``text`` with its control characters replaced by their Unicode pictures (␤, ␉…)."""
+    """``text`` with its control characters replaced by their Unicode pictures (␤, ␉…)
+    and the other characters that would move or reorder the line by �."""
     return text.translate(_VISIBLE)
 
 

@@ -20,6 +20,9 @@ class QueryDetail(Static):
     state: reactive[ViewState | None] = reactive(None)
     selected_query: reactive[int] = reactive(-1)  # a query id, or -1
 
+    def on_mount(self) -> None:  # the highlighting's theme follows the app's
+        self.watch(self.app, "theme", lambda _: self._show(), init=False)
+
     def watch_state(self) -> None:
         self._show()
 

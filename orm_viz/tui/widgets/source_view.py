@@ -19,6 +19,9 @@ class SourceView(Static):
 
     state: reactive[ViewState | None] = reactive(None)
 
+    def on_mount(self) -> None:  # the highlighting's theme follows the app's
+        self.watch(self.app, "theme", lambda _: self.watch_state(self.state), init=False)
+
     def watch_state(self, state: ViewState | None) -> None:
         if state is None:
             return
