@@ -22,9 +22,9 @@ class Derivation:
 
     At once when the last call took at most ``share`` of the time since it ended, for a
     new run (a restart) or another task, when the run has finished, or when it replays a
-    saved trace; otherwise once, on a timer, with
-    the newest state then. With ``when_shown``, a widget that is not on screen (a hidden
-    tab) is left stale until :meth:`shown`.
+    saved trace; otherwise once, on a timer, with the newest state then. With
+    ``when_shown``, a widget that is not on screen (a hidden tab) is left stale until
+    :meth:`shown`.
     """
 
     def __init__(
@@ -45,7 +45,7 @@ class Derivation:
         self._cost = 0.0  # seconds the last derivation took
         self._ended = float("-inf")  # when it ended (monotonic)
         self._timer: Timer | None = None
-        self._shown: tuple[int, int] | None = None  # (run, focus) of the last derivation
+        self._derived_for: tuple[int, int] | None = None  # (run, focus) of the last call
 
     @property
     def stale(self) -> bool:
@@ -59,7 +59,7 @@ class Derivation:
         if self._when_shown and not self._widget.is_on_screen:
             return
         wait = self._cost / self._share - (time.monotonic() - self._ended)
-        moved_on = self._shown is None or (state.run, state.focus) != self._shown
+        moved_on = (state.run, state.focus) != self._derived_for
         if wait <= 0 or moved_on or state.finished or not state.live:
             self._run()
         elif self._timer is None:
@@ -82,4 +82,4 @@ class Derivation:
         self._ended = time.monotonic()
         self._cost = self._ended - started
         self._key = self._wanted
-        self._shown = (state.run, state.focus)
+        self._derived_for = (state.run, state.focus)
