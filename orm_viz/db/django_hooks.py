@@ -33,6 +33,8 @@ class _RowCountingCursor:
     job running now.
     """
 
+    __slots__ = ("_cursor", "_job", "_tracer", "query_id")
+
     def __init__(self, cursor: Any, tracer: Tracer, job: Any, query_id: int) -> None:
         self._cursor = cursor
         self._tracer = tracer
@@ -41,8 +43,10 @@ class _RowCountingCursor:
 
     def _count(self, rows: int) -> None:
         found = current_job()
-        if found is None or found[1] is self._job:
-            self._tracer.rows_read(self._job, rows)
+        job = self._job
+        if found is None or found[1] is job:
+            job.rows = max(job.rows, 0) + rows  # Tracer.rows_read, inlined
+            job.query_rows = max(job.query_rows, 0) + rows
         else:
             self._tracer.rows_read_late(found[1], self.query_id, rows)
 
@@ -70,6 +74,9 @@ class _RowCountingCursor:
         return getattr(self._cursor, name)
 
 
+_EXECUTE = StepKind.QUERY_EXECUTE
+
+
 class _QueryObserver:
     """A Django execute wrapper bound to one run."""
 
@@ -83,9 +90,11 @@ class _QueryObserver:
         tracer, job = found
         query_id = -1
         try:
-            query_id = tracer.query_started(job, _display_sql(sql, params, many), "django")
-            tracer.db_gate(StepKind.QUERY_EXECUTE, job, query_id, "about to execute")
-            tracer.simulate_latency()
+            shown = _display_sql(sql, params, many) if params else sql
+            query_id = tracer.query_started(job, shown, "django")
+            tracer.db_gate(_EXECUTE, job, query_id, "about to execute")
+            if tracer.latency > 0:
+                tracer.simulate_latency()
             wrapper = context["cursor"]
             if type(wrapper.cursor) is not _RowCountingCursor:
                 wrapper.cursor = _RowCountingCursor(wrapper.cursor, tracer, job, query_id)
@@ -99,12 +108,23 @@ class _QueryObserver:
             if query_id > 0:
                 tracer.query_failed(job, query_id, error)
             raise
-        if query_id > 0 and sql.lstrip()[:6].upper() not in _ROW_RETURNING:
+        if query_id > 0 and not _returns_rows(sql):
             tracer.query_executed(job, getattr(context["cursor"], "rowcount", -1))
         return result
 
 
 _ROW_RETURNING = frozenset({"SELECT", "WITH R", "WITH", "PRAGMA"})
+_RETURNS_ROWS: dict[str, bool] = {}  # by statement: a loop sends the same one again and again
+
+
+def _returns_rows(sql: str) -> bool:
+    """Does the statement hand back rows (read through the cursor, so counted there)?"""
+    found = _RETURNS_ROWS.get(sql)
+    if found is None:
+        if len(_RETURNS_ROWS) >= 512:
+            _RETURNS_ROWS.clear()
+        found = _RETURNS_ROWS[sql] = sql.lstrip()[:6].upper() in _ROW_RETURNING
+    return found
 
 
 def _display_sql(sql: str, params: Any, many: bool) -> str:

@@ -13,7 +13,6 @@ import os
 import sys
 import sysconfig
 import types
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from orm_viz.trace.render import CapturedLocals
@@ -59,14 +58,17 @@ class ChainNode:
         children: the chains one await deeper, by ``id(code)`` (the chain holds the code).
         labels: the chain ended by an awaited object that is not a coroutine or a
             generator (a Future, a Task), by its type.
+        db: the chain is inside a DB await (see :func:`db_await_codes`): a task
+            resuming from it may receive a query's rows.
     """
 
-    __slots__ = ("chain", "children", "function", "labels", "user")
+    __slots__ = ("chain", "children", "db", "function", "labels", "user")
 
-    def __init__(self, chain: tuple[Any, ...], user: bool, function: bool) -> None:
+    def __init__(self, chain: tuple[Any, ...], user: bool, function: bool, db: bool) -> None:
         self.chain = chain
         self.user = user
         self.function = function
+        self.db = db
         self.children: dict[int, ChainNode] = {}
         self.labels: dict[type, tuple[Any, ...]] = {}
 
@@ -79,7 +81,7 @@ class UserCode:
         # id(code) -> (code, is user code, is a function (not a comprehension)).
         # Holding the code keeps its id from being reused.
         self.known: dict[int, tuple[types.CodeType, bool, bool]] = {}
-        self.chains = ChainNode((), user=False, function=False)
+        self.chains = ChainNode((), user=False, function=False, db=False)
 
     def learn(self, code: types.CodeType) -> tuple[types.CodeType, bool, bool]:
         entry = (
@@ -97,7 +99,9 @@ class UserCode:
         both get the same node.
         """
         entry = self.known.get(id(code)) or self.learn(code)
-        child = ChainNode((*node.chain, code), user=entry[1], function=entry[2])
+        # A code object exists once its module is loaded, so the DB awaits are known by now.
+        db = node.db or id(code) in db_await_codes()
+        child = ChainNode((*node.chain, code), user=entry[1], function=entry[2], db=db)
         return node.children.setdefault(id(code), child)
 
     @staticmethod
@@ -108,6 +112,27 @@ class UserCode:
     def __call__(self, code: types.CodeType) -> bool:
         entry = self.known.get(id(code))
         return (entry or self.learn(code))[1]
+
+
+# id(code) -> code (held, so its id is not reused). Looked up by id: hashing a code object
+# hashes its bytecode, constants and names.
+_DB_AWAITS: dict[int, types.CodeType] = {}
+
+
+def db_await_codes() -> dict[int, types.CodeType]:
+    """Code of the coroutines a task is in while it awaits a DB call (asgiref's
+    ``SyncToAsync.__call__``, aiosqlite's ``Connection._execute``), by id, as far as they
+    are loaded."""
+    if len(_DB_AWAITS) < 2:
+        asgiref = sys.modules.get("asgiref.sync")
+        if asgiref is not None:
+            code = asgiref.SyncToAsync.__call__.__code__
+            _DB_AWAITS[id(code)] = code
+        core = sys.modules.get("aiosqlite.core")
+        if core is not None:
+            code = core.Connection._execute.__code__
+            _DB_AWAITS[id(code)] = code
+    return _DB_AWAITS
 
 
 class Position(NamedTuple):
@@ -126,15 +151,6 @@ class Position(NamedTuple):
     func: str
     locals: CapturedLocals
     chain: tuple[Any, ...]
-
-
-def read_position(
-    coro: Any, capture: Callable[[Any], CapturedPosition], fallback_line: int = 0
-) -> Position:
-    """Where ``coro`` (a task's coroutine, not a proxy) is suspended, read by ``capture``
-    (the Tracer's step hook in capture-only form, see ``Tracer.step_hook``)."""
-    line, func, captured, chain = capture(coro)
-    return Position(line or fallback_line, func, captured, chain)
 
 
 CapturedPosition = tuple[int, str, CapturedLocals, tuple[Any, ...]]

@@ -304,14 +304,17 @@ class TracingLoop(asyncio.SelectorEventLoop):
         except Exception as error:  # the tracer failed: the work still runs, untraced
             tracer.report_error("run_in_executor", error)
             return super().run_in_executor(executor, func, *args)
-        run_job = functools.partial(tracer.run_job, job, func, args, persistent_thread=persistent)
-        future = track_job(
-            tracer.hub,
-            job,
-            id(executor),
-            capacity,
-            lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
-        )
+        run_job = functools.partial(tracer.run_job, job, func, args, persistent)
+        if tracer.hub.never_holds:  # see track_job
+            future = super().run_in_executor(executor, run_job)
+        else:
+            future = track_job(
+                tracer.hub,
+                job,
+                id(executor),
+                capacity,
+                lambda: super(TracingLoop, self).run_in_executor(executor, run_job),
+            )
         tracer.watch_delivery(job, future)
         return future
 

@@ -23,7 +23,9 @@ from types import (
     CodeType,
     CoroutineType,
     FrameType,
+    FunctionType,
     GeneratorType,
+    MethodType,
     TracebackType,
 )
 from typing import Any
@@ -33,8 +35,8 @@ from orm_viz.trace.frames import (
     ChainNode,
     Position,
     UserCode,
+    db_await_codes,
     is_user_file,
-    read_position,
 )
 from orm_viz.trace.gates import Gate, GateHub
 from orm_viz.trace.instruments import Instrument
@@ -69,6 +71,24 @@ class Phase(enum.StrEnum):
 TopLevel = tuple[ChainNode, FrameType | None, CodeType | None, FrameType | None]
 
 _job_local = threading.local()
+
+
+def _asend_type() -> type:
+    """The type of what ``async for`` awaits (``anext`` of an async generator)."""
+
+    async def generator() -> Any:
+        yield
+
+    made = generator()
+    awaitable = made.asend(None)
+    try:
+        return type(awaitable)
+    finally:
+        awaitable.close()  # type: ignore[attr-defined]  # never awaited, and says so if not closed
+        del awaitable, made
+
+
+_ASEND = _asend_type()
 _new_tuple = tuple.__new__  # builds a record (a NamedTuple) without its Python-level __new__
 
 
@@ -182,9 +202,14 @@ class Tracer:
             try:
                 getattr(instrument, hook)(self, *args)
             except Exception as error:  # a broken hook is removed and reported
+                self._remove_instrument(instrument, hook, error)
+
+    def _remove_instrument(self, instrument: Instrument, hook: str, error: Exception) -> None:
+        with self._lock:
+            if instrument in self.instruments:
                 self.instruments.remove(instrument)
-                self._job_instruments = self._per_job()
-                self.report_error(f"{instrument.name}.{hook} (instrument removed)", error)
+            self._job_instruments = self._per_job()
+        self.report_error(f"{instrument.name}.{hook} (instrument removed)", error)
 
     def event(self, kind: EventKind, **fields: Any) -> None:
         self.trace.add_event(
@@ -225,20 +250,26 @@ class Tracer:
         return 0
 
     def position_of(self, task_id: int) -> Position:
+        """Where the task is suspended now (read from any thread while it is suspended)."""
         coro = self._task_coros.get(task_id)
-        if task_id == 1:
-            fallback = self.entry_line
-        else:
-            # A task running library code (gather(User.objects.acount(), ...)) is shown at
-            # the user line that created it.
-            task = self.trace.tasks.get(task_id)
-            fallback = task.created_line if task is not None else 0
-            code = getattr(coro, "cr_code", None)
-            if code is not None and is_user_file(code.co_filename, self.user_files):
-                fallback = code.co_firstlineno
         if coro is None:
-            return Position(line=fallback, func="", locals=NO_LOCALS, chain=())
-        return read_position(coro, self._capture, fallback)
+            return Position(self._fallback_line(task_id, None), "", NO_LOCALS, ())
+        line, func, captured, chain = self._capture(coro)
+        if not line:
+            line = self._fallback_line(task_id, coro)
+        return _new_tuple(Position, (line, func, captured, chain))  # type: ignore[no-any-return]
+
+    def _fallback_line(self, task_id: int, coro: Any) -> int:
+        """The line shown for a task whose chain has no user frame."""
+        if task_id == 1:
+            return self.entry_line
+        # A task running library code (gather(User.objects.acount(), ...)) is shown at
+        # the user line that created it.
+        code = getattr(coro, "cr_code", None)
+        if code is not None and is_user_file(code.co_filename, self.user_files):
+            return int(code.co_firstlineno)
+        task = self.trace.tasks.get(task_id)
+        return task.created_line if task is not None else 0
 
     def top_of(self, coro: Any) -> TopLevel | None:
         """What the step hook learns at the top of ``coro``'s await chain, the same at every
@@ -288,6 +319,7 @@ class Tracer:
             ended: Callable[[ChainNode, type], tuple[Any, ...]] = is_user.ended,
             coroutine: type = CoroutineType,
             generator: type = GeneratorType,
+            asend: type = _ASEND,
             known_names: dict[tuple[str, ...], tuple[str, ...]] = SHARED_NAMES,
             share: Callable[[tuple[str, ...]], tuple[str, ...]] = shared_names,
             kept: set[type] = KEPT_AS_IS,
@@ -362,6 +394,10 @@ class Tracer:
                     line = tracer.position_of(task_id).line
                 else:
                     where, line = user_code, user_frame.f_lasti
+                if task_query and (node.db or kind is asend):
+                    query = tracer.delivered_query(task_id, chain, node.db)
+                else:  # only a resume from a DB await receives a job's rows
+                    query = -1
                 row = (
                     resume if started else start,
                     task_id,
@@ -369,7 +405,7 @@ class Tracer:
                     where,
                     names,
                     chain,
-                    tracer.delivered_query(task_id, chain) if task_query else -1,
+                    query,
                     clock() - t0,
                 )
                 steps.append(row + values)  # faster than (*row, *values), which builds a list
@@ -439,15 +475,22 @@ class Tracer:
 
     def job_dispatched(self, task_id: int, function: str, executor: str) -> Job:
         self._task_query.pop(task_id, None)  # a new await: older results are not its data
-        job = Job(id=next(self._job_ids), task=task_id, function=function)
-        self.trace.put_job(
-            JobRecord(
-                id=job.id,
-                task=task_id,
-                function=function,
-                executor=executor,
-                dispatched=self.clock(),
-            )
+        job = Job(next(self._job_ids), task_id, function)
+        # A new key: one dict assignment is atomic, so no lock (readers copy under it).
+        self.trace.jobs[job.id] = _new_tuple(
+            JobRecord,
+            (
+                job.id,
+                task_id,
+                function,
+                executor,
+                time.perf_counter() - self.t0,
+                "",
+                -1.0,
+                -1.0,
+                -1,
+                0,
+            ),
         )
         return job
 
@@ -456,15 +499,19 @@ class Tracer:
         a DB await receives the job's rows, unless it was cancelled. On the loop thread."""
         self._task_query[job.task] = (job, future)
 
-    def delivered_query(self, task_id: int, chain: tuple[Any, ...]) -> int:
+    def delivered_query(
+        self, task_id: int, chain: tuple[Any, ...], in_db_await: bool | None = None
+    ) -> int:
         """The query whose data this resume receives, or -1.
 
         Only a resume from inside a DB await (asgiref's ``SyncToAsync.__call__``, an
         aiosqlite call) receives a job's rows; a task resuming from ``asyncio.sleep``
-        while a fire-and-forget job finished does not.
+        while a fire-and-forget job finished does not. ``in_db_await``: whether ``chain``
+        has a DB await in it, if the caller knows (its ``ChainNode.db``).
         """
-        codes = _db_await_codes()
-        in_db_await = any(id(code) in codes for code in chain)
+        codes = db_await_codes()
+        if in_db_await is None:
+            in_db_await = any(id(code) in codes for code in chain)
         if not in_db_await and chain and chain[-1] == "async_generator_asend":
             in_db_await = _async_generator_awaits(self._task_coros.get(task_id), codes)
         if not in_db_await:
@@ -487,7 +534,6 @@ class Tracer:
         job: Job,
         func: Callable[..., Any],
         args: tuple[Any, ...],
-        *,
         persistent_thread: bool = False,
     ) -> Any:
         """Run a job's function in the calling worker thread, linking its queries to the job.
@@ -500,17 +546,21 @@ class Tracer:
         """
         thread = threading.current_thread()
         ident = thread.ident or 0
-        if ident not in self.workers:
+        worker = self.workers.get(ident)
+        if worker is None or worker[0] is not thread:  # new, or an ended thread's ident reused
             with self._lock:
-                self.workers.setdefault(ident, (thread, persistent_thread))
+                self.workers[ident] = (thread, persistent_thread)
         self._busy.add(ident)  # a set's add/discard are atomic: no lock on this path
         if job.tracked:
             self.hub.job_running(job.id)
         previous = getattr(_job_local, "current", None)
         _job_local.current = (self, job)
-        job.thread, job.started = thread.name, self.clock()
-        if self._job_instruments:
-            self.call_instruments("worker_job_started", only=self._job_instruments)
+        job.thread, job.started = thread.name, time.perf_counter() - self.t0
+        for instrument in self._job_instruments:
+            try:
+                instrument.worker_job_started(self)
+            except Exception as error:  # a broken hook is removed and reported
+                self._remove_instrument(instrument, "worker_job_started", error)
         try:
             return func(*args)
         finally:
@@ -524,14 +574,20 @@ class Tracer:
                 self.hub.job_returning(job.id)
 
     def _finish_job(self, job: Job) -> None:
-        self._close_open_query(job)
+        if job.open_query > 0:
+            self._close_open_query(job)
         if job.queries or job.rows >= 0:
             self.db_gate(StepKind.QUERY_RESULT, job, job.last_query, self._result_text(job))
         self.trace.finish_job(job.id, job.thread, job.started, self.clock(), job.rows, job.queries)
 
     def _result_text(self, job: Job) -> str:
         if job.rows >= 0:
-            return _rows_text(job.rows) + " read"
+            text = _ROWS_READ.get(job.rows)
+            if text is None:
+                text = _rows_text(job.rows) + " read"
+                if job.rows < 1000:
+                    _ROWS_READ[job.rows] = text
+            return text
         query = self.trace.queries.get(job.last_query)
         if query is not None and query.rows >= 0:
             return _rows_text(query.rows) + " affected"
@@ -541,29 +597,29 @@ class Tracer:
 
     def query_started(self, job: Job, sql: str, source: str) -> int:
         """A statement is about to run in the calling worker thread; returns its id."""
-        self._close_open_query(job)
+        if job.open_query > 0:
+            self._close_open_query(job)
         query_id = next(self._query_ids)
         job.queries += 1
         job.last_query = job.open_query = query_id
         job.query_rows = -1
-        self.trace.put_query(
-            _new_tuple(
-                QueryRecord,
-                (
-                    query_id,
-                    job.task,
-                    job.id,
-                    job.function,
-                    sql,
-                    job.thread or threading.current_thread().name,
-                    source,
-                    self.clock(),
-                    -1.0,  # end
-                    -1,  # rows
-                    self.latency,
-                    "",  # error
-                ),
-            )
+        # A new key: one dict assignment is atomic, so no lock (readers copy under it).
+        self.trace.queries[query_id] = _new_tuple(
+            QueryRecord,
+            (
+                query_id,
+                job.task,
+                job.id,
+                job.function,
+                sql,
+                job.thread or threading.current_thread().name,
+                source,
+                time.perf_counter() - self.t0,
+                -1.0,  # end
+                -1,  # rows
+                self.latency,
+                "",  # error
+            ),
         )
         return query_id
 
@@ -599,30 +655,37 @@ class Tracer:
     def db_gate(self, kind: StepKind, job: Job, query_id: int, detail: str = "") -> None:
         """Stop the calling worker thread here if the policy holds this gate."""
         thread = job.thread or threading.current_thread().name
-        if job.position is None:  # the task is suspended for the whole job: read it once
-            job.position = self.position_of(job.task)
+        position = job.position
+        if position is None:  # the task is suspended for the whole job: read it once
+            position = job.position = self.position_of(job.task)
         if self.hub.never_holds:  # nothing can stop: record the step, skip the gate machinery
-            line, func, local_values, chain = job.position
-            self.trace.append_step(
-                kind,
-                job.task,
-                thread,
-                line,
-                func,
-                local_values,
-                chain,
-                query_id,
-                self.clock(),
-                False,
-                detail,
+            # As the loop's hook does: a deque's append is atomic, trimming takes the lock.
+            steps = self.trace._steps
+            line, func, local_values, chain = position
+            steps.append(
+                (
+                    kind._value_,  # a plain str, as every row holds
+                    job.task,
+                    thread,
+                    line,
+                    func,
+                    local_values,
+                    chain,
+                    query_id,
+                    time.perf_counter() - self.t0,
+                    False,
+                    detail,
+                )
             )
+            if len(steps) > self.trace.max_steps:
+                self.trace.trim()
             return
         released = threading.Event()
         gate = Gate(
             kind=kind,
             task=job.task,
             thread=thread,
-            position=job.position,
+            position=position,
             t=self.clock(),
             query=query_id,
             detail=detail,
@@ -640,11 +703,6 @@ class Tracer:
     def stop(self) -> None:
         self.stop_event.set()
         self.hub.stop()
-
-
-# id(code) -> code (held, so its id is not reused). Looked up by id: hashing a code object
-# hashes its bytecode, constants and names, at every resume from a DB await.
-_DB_AWAITS: dict[int, CodeType] = {}
 
 
 def _async_generator_awaits(coro: Any, codes: dict[int, CodeType]) -> bool:
@@ -676,19 +734,7 @@ def _async_generator_awaits(coro: Any, codes: dict[int, CodeType]) -> bool:
     return False
 
 
-def _db_await_codes() -> dict[int, CodeType]:
-    """Code of the coroutines a task is in while it awaits a DB call (found once loaded),
-    by id."""
-    if len(_DB_AWAITS) < 2:
-        asgiref = sys.modules.get("asgiref.sync")
-        if asgiref is not None:
-            code = asgiref.SyncToAsync.__call__.__code__
-            _DB_AWAITS[id(code)] = code
-        core = sys.modules.get("aiosqlite.core")
-        if core is not None:
-            code = core.Connection._execute.__code__
-            _DB_AWAITS[id(code)] = code
-    return _DB_AWAITS
+_ROWS_READ: dict[int, str] = {}  # "1 row read", "8 rows read", ...: the same few again and again
 
 
 def _rows_text(rows: int) -> str:
@@ -714,6 +760,8 @@ def describe_callable(func: Callable[..., Any]) -> str:
     seen = 0
     while seen < 8:
         seen += 1
+        if type(func) is MethodType or type(func) is FunctionType:
+            break  # the common end, without a failing lookup of .func (an exception inside)
         owner = getattr(getattr(func, "func", None), "__self__", None)
         inner = getattr(owner, "func", None) if owner is not None else None
         if inner is not None and type(owner).__name__ == "SyncToAsync":
