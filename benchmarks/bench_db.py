@@ -10,7 +10,7 @@ Two workloads, both printed:
 Traced: a TracedRun in free mode (nothing held) with the Django instrument, on a
 fresh copy of the demo database. Untraced: the same coroutine under a plain
 asyncio.Runner, in a thread of its own and its own ThreadSensitiveContext, on
-another fresh copy. Same process, interleaved rounds.
+another fresh copy. Same process, paired rounds (see ``compare``).
 
 Budget (DESIGN §6): traced / untraced <= 1.10 on the DB-bound workload.
 """
@@ -30,7 +30,7 @@ from orm_viz.db.django_hooks import DjangoInstrument
 from orm_viz.trace import Mode, TracedRun, scenario_info_for
 
 QUERIES = 500
-ROUNDS = 5
+ROUNDS = 11
 
 
 async def count_log_entries() -> int:
@@ -106,16 +106,33 @@ def traced_seconds(workload: Callable[[], Coroutine[Any, Any, int]]) -> float:
 
 
 def compare(name: str, workload: Callable[[], Coroutine[Any, Any, int]], budget: str) -> None:
+    """Paired rounds: each round times both, in alternating order, and gives one ratio.
+
+    The machine's speed drifts between rounds (a VM's neighbours, frequency changes) by
+    more than the tracer's cost, so each round's two runs are compared with each other,
+    and the ratio reported is the median of the rounds' ratios.
+    """
     untraced_seconds(workload), traced_seconds(workload)  # warm up both paths
-    plain, hooked = [], []
-    for _ in range(ROUNDS):
-        plain.append(untraced_seconds(workload))
-        hooked.append(traced_seconds(workload))
+    plain, hooked, ratios = [], [], []
+    for round_ in range(ROUNDS):
+        if round_ % 2:
+            b = traced_seconds(workload)
+            a = untraced_seconds(workload)
+        else:
+            a = untraced_seconds(workload)
+            b = traced_seconds(workload)
+        plain.append(a)
+        hooked.append(b)
+        ratios.append(b / a)
     a, b = statistics.median(plain), statistics.median(hooked)
-    print(f"{name}, median of {ROUNDS}:")
-    print(f"  untraced {a * 1000:8.1f} ms  ({a / QUERIES * 1e6:.0f} us per query)")
-    print(f"  traced   {b * 1000:8.1f} ms  ({b / QUERIES * 1e6:.0f} us per query)")
-    print(f"  ratio traced/untraced = {b / a:.3f}  {budget}")
+    print(f"{name}, {ROUNDS} paired rounds:")
+    print(f"  untraced median {a * 1000:8.1f} ms  ({a / QUERIES * 1e6:.0f} us per query)")
+    print(f"  traced   median {b * 1000:8.1f} ms  ({b / QUERIES * 1e6:.0f} us per query)")
+    low, high = min(ratios), max(ratios)
+    print(
+        f"  ratio traced/untraced = {statistics.median(ratios):.3f}  {budget}"
+        f"  (rounds: {low:.3f} to {high:.3f})"
+    )
 
 
 def main() -> None:

@@ -87,8 +87,13 @@ def test_forgot_await_gives_a_coroutine_and_a_never_awaited_warning(traced) -> N
     assert trace.tasks[1].result == "'coroutine'"
     assert trace.queries == {}
     assert trace.jobs == {}
-    warnings = [e.text for e in trace.events if e.kind is EventKind.WARNING]
-    assert warnings == ["RuntimeWarning: coroutine 'QuerySet.acount' was never awaited"]
+    warnings = [e for e in trace.events if e.kind is EventKind.WARNING]
+    assert [e.text for e in warnings] == [
+        "RuntimeWarning: coroutine 'QuerySet.acount' was never awaited"
+    ]
+    # On the line that called acount() (through the Manager's method) without await.
+    source = trace.scenario.source.splitlines()
+    assert "count = User.objects.acount()" in source[warnings[0].line - 1]
     tracker = variable_tracker(trace)
     assert tracker.cells["count"][-1].text.startswith("<coroutine QuerySet.acount")
 
