@@ -625,3 +625,49 @@ def test_text_from_the_run_cannot_move_or_reorder_a_line() -> None:
         assert cell_len(fitted) == 12
         assert all(ord(c) >= 0x20 and not 0x7F <= ord(c) < 0xA0 for c in fitted)
         assert not {"\u202e", "\u2028"} & set(fitted)
+
+
+async def test_the_highlight_keeps_its_step_when_a_bounded_run_drops_early_rows() -> None:
+    """A live run past its step bound drops its earliest steps, and so the table's first
+    rows: the highlighted row and the current-step row must stay on their steps."""
+    from textual.app import App, ComposeResult
+
+    from orm_viz.trace import ScenarioInfo, StepKind, TaskRecord, Trace
+    from orm_viz.tui.state import ViewState
+    from orm_viz.views.window import StoryIndex
+
+    trace = Trace(scenario=ScenarioInfo("bounded", "", "main", "x = 1\n"), max_steps=20)
+    trace.put_task(TaskRecord(1, "main", "main", 0, 0.0, 1))
+
+    def record(count: int) -> None:
+        for _ in range(count):
+            index = len(trace)
+            kind = StepKind.TASK_START if index == 0 else StepKind.TASK_RESUME
+            captured = (("i",), (index,))
+            trace.append_step(kind, 1, "loop", 1, "main", captured, (), -1, index / 10, True, "")
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ExecutionTable()
+
+    record(15)
+    story = StoryIndex(trace)
+    current = 12  # the step the cursor is on; the run records on past it
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(ExecutionTable)
+        table.state = ViewState(trace, story, index=current, length=len(trace))
+        await pilot.pause()
+        table.action_cursor(-3)  # the user highlights an earlier row
+        await pilot.pause()
+        highlighted = table.row_at(table.cursor_row).step
+        assert highlighted == current - 3
+        record(10)  # 25 steps recorded, the first 5 dropped
+        assert trace.dropped_steps == 5
+        table.state = ViewState(trace, story, index=current, length=len(trace))
+        await pilot.pause()
+        assert table.row_at(table.cursor_row).step == highlighted
+        assert table.row_at(table._current).step == current
+        table.action_cursor(+3)
+        await pilot.pause()
+        assert table.row_at(table.cursor_row).step == current

@@ -147,7 +147,19 @@ class ExecutionTable(StyledLines, can_focus=True):
         if step != self._step:  # the highlight follows the step, not the trace's growth
             self._step = step
             self.cursor_row = self._current
+        elif self._selected is not None and self._rows:
+            # A bounded run dropped its earliest steps: rows moved up under the highlight.
+            shown = self._row(self.cursor_row)
+            if shown is None or (shown.step, shown.query) != self._selected:
+                self.cursor_row = self._row_of(state, *self._selected)
         self.refresh()
+
+    def _row_of(self, state: ViewState, step: int, query: int) -> int:
+        """The row of ``step`` (and of ``query``, if the step has several rows)."""
+        row = state.story.row_for_step(state.focus, step)  # its last row
+        while row > 0 and self._rows[row - 1].step == step and self._rows[row].query != query:
+            row -= 1
+        return row
 
     def validate_cursor_row(self, row: int) -> int:
         return max(0, min(row, len(self._rows) - 1))
