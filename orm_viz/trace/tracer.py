@@ -476,7 +476,7 @@ class Tracer:
     def job_dispatched(self, task_id: int, function: str, executor: str) -> Job:
         self._task_query.pop(task_id, None)  # a new await: older results are not its data
         job = Job(next(self._job_ids), task_id, function)
-        # A new key: one dict assignment is atomic, so no lock (readers copy under it).
+        # A new key, set in one step: no lock (readers copy the dict whole, in one step too).
         self.trace.jobs[job.id] = _new_tuple(
             JobRecord,
             (
@@ -603,7 +603,7 @@ class Tracer:
         job.queries += 1
         job.last_query = job.open_query = query_id
         job.query_rows = -1
-        # A new key: one dict assignment is atomic, so no lock (readers copy under it).
+        # A new key, set in one step: no lock (readers copy the dict whole, in one step too).
         self.trace.queries[query_id] = _new_tuple(
             QueryRecord,
             (
