@@ -6,7 +6,9 @@ diagram (``tokens``), the execution table (``row_for_step`` and a 40-row slice o
 ``table``), the variable tracker (a 40-column window) and the transcript (60 steps);
 each is timed on a warm index, at the last step and at random steps. Also timed: building
 the index cold (its first read) and taking in one new step, and, once, the pure views
-the index replaces.
+the index replaces. Last, the lanes panel's derivation as the trace keeps growing: the
+lane index per new step (against the pure ``lanes`` once), then the span and the raster
+it draws from them.
 
 Budget (DESIGN §6): key press -> repainted screen <= 50 ms median at the 100,000th step;
 these reads together aim at < 5 ms.
@@ -21,6 +23,8 @@ import time
 from collections.abc import Callable
 
 from orm_viz.trace import Trace, trace
+from orm_viz.views.lane_index import LaneIndex
+from orm_viz.views.lanes import lanes, raster, time_span
 from orm_viz.views.lesson import transcript
 from orm_viz.views.story import TableRow, execution_table, flow_stages, variable_tracker
 from orm_viz.views.window import StoryIndex
@@ -32,6 +36,7 @@ RANDOM_STEPS = 300
 COLUMNS = 40
 ROWS = 40
 SENTENCES = 60
+LANE_COLUMNS = 135  # about the lanes panel's columns at 160 wide
 
 
 async def count(awaits: int) -> int:
@@ -117,10 +122,46 @@ def main() -> None:
 
     growing = []
     for _ in range(REPEATS):
-        step = run.step(run.last_index)
-        run.append_step(step.kind, *step[2:])  # the next step of a live run
+        grow(run)
         growing.append(timed(lambda: index.row_for_step(1, run.last_index)))
     print(f"take in 1 new step (and answer row_for_step): {median_ms(growing)}")
+
+    growing_lanes(run)
+
+
+def grow(run: Trace) -> None:
+    step = run.step(run.last_index)
+    run.append_step(step.kind, *step[2:])  # the next step of a live run
+
+
+def growing_lanes(run: Trace) -> None:
+    """What the lanes panel derives at each update of a growing trace."""
+    at = len(run)
+    started = time.perf_counter()
+    expected = lanes(run)
+    pure = time.perf_counter() - started
+    index = LaneIndex(run)
+    cold = timed(index.lanes)
+    assert index.lanes() == expected
+    updates = []
+    for _ in range(REPEATS):
+        grow(run)
+        updates.append(timed(index.lanes))
+    found = index.lanes()
+    assert found == lanes(run)
+    intervals = sum(len(lane.intervals) for lane in found)
+    print(
+        f"lanes at step {at:,}: the pure view once {pure * 1000:.0f} ms; the lane index "
+        f"cold {cold * 1000:.0f} ms, then per new step {median_ms(updates)} "
+        f"({intervals:,} intervals)"
+    )
+    spans = [timed(lambda: time_span(found)) for _ in range(20)]
+    start, end = time_span(found)
+    rasters = [timed(lambda: raster(found, start, end, LANE_COLUMNS)) for _ in range(20)]
+    print(
+        f"  then the lanes panel's span: {median_ms(spans)}; its raster at {LANE_COLUMNS} "
+        f"columns: {median_ms(rasters)}"
+    )
 
 
 def pure_views(run: Trace, index: StoryIndex, last: int) -> None:

@@ -671,3 +671,51 @@ async def test_the_highlight_keeps_its_step_when_a_bounded_run_drops_early_rows(
         table.action_cursor(+3)
         await pilot.pause()
         assert table.row_at(table.cursor_row).step == current
+
+
+async def test_the_lanes_follow_a_bounded_run_that_drops_early_steps_and_a_new_run() -> None:
+    """The lanes panel keeps its lanes up to date as the trace grows and drops its first
+    steps, and starts afresh for another run's trace: always the pure view's lanes."""
+    from textual.app import App, ComposeResult
+
+    from orm_viz.trace import ScenarioInfo, StepKind, TaskRecord, Trace
+    from orm_viz.tui.state import ViewState
+    from orm_viz.views.lanes import lanes, raster, time_span
+    from orm_viz.views.window import StoryIndex
+
+    def new_trace() -> Trace:
+        trace = Trace(scenario=ScenarioInfo("bounded", "", "main", "x = 1\n"), max_steps=20)
+        trace.put_task(TaskRecord(1, "main", "main", 0, 0.0, 1))
+        return trace
+
+    def record(trace: Trace, count: int) -> None:
+        for _ in range(count):
+            index = len(trace)
+            kind = StepKind.TASK_START if index == 0 else StepKind.TASK_RESUME
+            t = index / 10
+            trace.append_step(kind, 1, "orm-viz-loop-1", 1, "main", ((), ()), (), -1, t, True, "")
+            trace.released(index, t + 0.05)
+
+    class LanesApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TaskLanes()
+
+    async def show(trace: Trace, run: int) -> None:
+        # A saved trace's state (live=False) is derived at once: the test needs no timer.
+        widget.state = ViewState(trace, StoryIndex(trace), run=run, length=len(trace), live=False)
+        await pilot.pause()
+        expected = lanes(trace)
+        assert widget._lanes == expected
+        assert widget._grid == raster(expected, *time_span(expected), widget._columns())
+
+    trace = new_trace()
+    app = LanesApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        widget = app.query_one(TaskLanes)
+        for _ in range(4):
+            record(trace, 9)  # past 20 steps, the first ones are dropped
+            await show(trace, run=0)
+        assert trace.dropped_steps == 16
+        other = new_trace()
+        record(other, 3)
+        await show(other, run=1)

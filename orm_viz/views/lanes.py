@@ -3,13 +3,18 @@
 Intervals come from recorded times only: task steps, jobs (thread hops) and
 queries; loop blocks come from ``loop_blocked`` events (an iteration that ran
 for at least 100 ms, during which nothing else on the loop could run).
+
+:func:`lanes` is a pass over every step; :class:`orm_viz.views.lane_index.LaneIndex`
+gives the same lanes of a growing trace, reading only what was recorded since.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
-from orm_viz.trace.records import EventKind, StepKind
+from orm_viz.trace.records import Event, EventKind, JobRecord, StepKind
 from orm_viz.trace.store import Trace
 
 BLOCK_FLAG_SECONDS = 0.1
@@ -46,16 +51,15 @@ def _end_of_run(trace: Trace) -> float:
     return max(times, default=0.0)
 
 
-def _loop_lane(trace: Trace, end_of_run: float | None = None) -> Lane:
+def _loop_lane(trace: Trace, end_of_run: float) -> Lane:
     """Running between the stretches the loop waited idle (each ≥ 1 ms, as recorded);
     blocked where one iteration held the loop for ≥ 100 ms."""
-    idle, blocked = [], []
+    idle: list[Interval] = []
+    blocked: list[Interval] = []
     for event in trace.event_list():
-        seconds = _ms_text(event.text)
-        if event.kind is EventKind.LOOP_IDLE:
-            idle.append(Interval(event.t - seconds, event.t, "idle"))
-        elif event.kind is EventKind.LOOP_BLOCKED:
-            blocked.append(Interval(event.t - seconds, event.t, "blocked", event.text))
+        interval = loop_interval(event)
+        if interval is not None:
+            (blocked if interval.state == "blocked" else idle).append(interval)
     intervals: list[Interval] = []
     start = min((task.created_t for task in trace.task_list()), default=0.0)
     for wait in sorted(idle, key=lambda i: i.start):
@@ -63,11 +67,19 @@ def _loop_lane(trace: Trace, end_of_run: float | None = None) -> Lane:
             intervals.append(Interval(start, wait.start, "running"))
         intervals.append(wait)
         start = max(start, wait.end)
-    end = _end_of_run(trace) if end_of_run is None else end_of_run
-    if end > start:
-        intervals.append(Interval(start, end, "running"))
+    if end_of_run > start:
+        intervals.append(Interval(start, end_of_run, "running"))
     name = next((s.thread for s in trace.iter_steps() if s.thread.startswith("orm-viz-loop")), "")
     return Lane(name or "event loop", "loop", tuple(intervals + blocked))
+
+
+def loop_interval(event: Event) -> Interval | None:
+    """The stretch an event says the loop waited idle or was blocked; None for other events."""
+    if event.kind is EventKind.LOOP_IDLE:
+        return Interval(event.t - _ms_text(event.text), event.t, "idle")
+    if event.kind is EventKind.LOOP_BLOCKED:
+        return Interval(event.t - _ms_text(event.text), event.t, "blocked", event.text)
+    return None
 
 
 def _ms_text(text: str) -> float:
@@ -86,6 +98,11 @@ _AFTER = {
     StepKind.QUERY_EXECUTE: "waiting-db",
     StepKind.QUERY_RESULT: "waiting-db",
 }
+
+
+def state_after(kind: StepKind) -> str:
+    """The state a task is in from the release of a step of ``kind`` to its next step."""
+    return _AFTER.get(kind, "suspended")
 
 
 def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
@@ -109,7 +126,7 @@ def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
             if released > start:
                 intervals.append(Interval(start, released, "paused", step.kind.value))
                 start = released
-            state = _AFTER.get(step.kind, "suspended")
+            state = state_after(step.kind)
         finish = task.ended_t if task.ended_t >= 0 else end_of_run
         if state and finish > start:
             intervals.append(Interval(start, finish, state))
@@ -122,21 +139,46 @@ def _db_lanes(trace: Trace) -> list[Lane]:
     ``fetch`` if it only read rows of an earlier statement, ``busy`` otherwise."""
     by_thread: dict[str, list[Interval]] = {}
     for job in sorted(trace.job_list(), key=lambda j: j.started):
-        if not job.thread or job.started < 0:
-            continue
-        end = job.finished if job.finished >= 0 else job.started
-        state = "sql" if job.queries else "fetch" if job.rows >= 0 else "busy"
-        by_thread.setdefault(job.thread, []).append(Interval(job.started, end, state, job.function))
+        interval = job_interval(job)
+        if interval is not None:
+            by_thread.setdefault(job.thread, []).append(interval)
     return [Lane(thread, "db", tuple(intervals)) for thread, intervals in by_thread.items()]
+
+
+def job_interval(job: JobRecord) -> Interval | None:
+    """The job's stretch on its worker thread as recorded so far; None before it started."""
+    if not job.thread or job.started < 0:
+        return None
+    end = job.finished if job.finished >= 0 else job.started
+    state = "sql" if job.queries else "fetch" if job.rows >= 0 else "busy"
+    return Interval(job.started, end, state, job.function)
 
 
 def blocked_stretches(trace: Trace) -> list[Interval]:
     """Loop blocks of at least 100 ms: the loop could run nothing else meanwhile."""
+    return long_blocks(loop_interval(event) for event in trace.event_list())
+
+
+def long_blocks(intervals: Iterable[Interval | None]) -> list[Interval]:
+    """The loop blocks among ``intervals`` that lasted at least 100 ms, in their order."""
     return [
         interval
-        for interval in _loop_lane(trace).intervals
-        if interval.state == "blocked" and interval.end - interval.start >= BLOCK_FLAG_SECONDS
+        for interval in intervals
+        if interval is not None
+        and interval.state == "blocked"
+        and interval.end - interval.start >= BLOCK_FLAG_SECONDS
     ]
+
+
+_START = attrgetter("start")
+_END = attrgetter("end")
+
+
+def time_span(found: list[Lane]) -> tuple[float, float]:
+    """The earliest start and the latest end of the intervals of ``found`` ((0, 0) if none)."""
+    starts = [min(map(_START, lane.intervals)) for lane in found if lane.intervals]
+    ends = [max(map(_END, lane.intervals)) for lane in found if lane.intervals]
+    return min(starts, default=0.0), max(ends, default=0.0)
 
 
 # Which state wins a column that several intervals share: the rarer, more telling one.

@@ -8,7 +8,8 @@ from textual.widget import Widget
 
 from orm_viz.tui.growth import Derivation
 from orm_viz.tui.state import ViewState
-from orm_viz.views.lanes import Lane, blocked_stretches, lanes, raster
+from orm_viz.views.lane_index import LaneIndex
+from orm_viz.views.lanes import Lane, raster, time_span
 
 _GLYPH = {
     "running": ("█", "lanes--running"),
@@ -58,10 +59,13 @@ class TaskLanes(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._index: LaneIndex | None = None
         self._lanes: list[Lane] = []
         self._start = self._end = 0.0
         self._blocked = 0
         self._derived = 0  # how many times the lanes were derived (the raster's key)
+        # The raster is the costly part of a derivation (linear in the intervals): made
+        # in it, so that its cost is throttled too, and again only if the width changes.
         self._derivation = Derivation(self, self._derive)
         self._grid_key: tuple[int, int] | None = None
         self._grid: list[list[str]] = []
@@ -74,13 +78,24 @@ class TaskLanes(Widget):
         self.refresh()
 
     def _derive(self, state: ViewState) -> None:
-        self._lanes = lanes(state.trace)
-        times = [(i.start, i.end) for lane in self._lanes for i in lane.intervals]
-        self._start = min((start for start, _ in times), default=0.0)
-        self._end = max((end for _, end in times), default=0.0)
-        self._blocked = len(blocked_stretches(state.trace))
+        if self._index is None or self._index.trace is not state.trace:
+            self._index = LaneIndex(state.trace)  # a new run
+        rows = len(self._lanes)
+        self._lanes = self._index.lanes()
+        self._start, self._end = time_span(self._lanes)
+        self._blocked = len(self._index.blocked_stretches())
         self._derived += 1
-        self.refresh(layout=True)
+        self._raster(self._columns())
+        self.refresh(layout=len(self._lanes) != rows)  # the height is one row per lane
+
+    def _columns(self) -> int:
+        return max(10, self.size.width - NAME_WIDTH - 1)
+
+    def _raster(self, width: int) -> list[list[str]]:
+        if self._grid_key != (self._derived, width):
+            self._grid_key = (self._derived, width)
+            self._grid = raster(self._lanes, self._start, self._end, width)
+        return self._grid
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._lanes) + 1
@@ -89,11 +104,8 @@ class TaskLanes(Widget):
         state = self.state
         if state is None or not self._lanes:
             return Text("")
-        width = max(10, self.size.width - NAME_WIDTH - 1)
-        if self._grid_key != (self._derived, width):
-            self._grid_key = (self._derived, width)
-            self._grid = raster(self._lanes, self._start, self._end, width)
-        grid = self._grid
+        width = self._columns()
+        grid = self._raster(width)
         step = state.trace.current
         span = max(self._end - self._start, 1e-9)
         marker = int((step.t - self._start) / span * (width - 1)) if step is not None else -1
