@@ -34,6 +34,7 @@ from orm_viz.views.lanes import (
     long_blocks,
     loop_interval,
     state_after,
+    walk_steps,
 )
 
 _GAP = 1  # bits of a committed step's parts: the body holds its stretch since the step before
@@ -257,18 +258,8 @@ class LaneIndex:
             start, state = lane.after, lane.state
         else:
             start, state = record.created_t, "suspended"
-        for step in lane.pending if state else ():
-            if step.t > start:
-                intervals.append(Interval(start, step.t, state))
-            start = step.t
-            if step.kind is StepKind.TASK_END:
-                state = ""
-                break
-            released = release_times.get(step.index, step.t) if step.paused else step.t
-            if released > start:
-                intervals.append(Interval(start, released, "paused", step.kind.value))
-                start = released
-            state = state_after(step.kind)
+        if state:
+            start, state = walk_steps(intervals, lane.pending, start, state, release_times)
         if state and finish > start:
             intervals.append(Interval(start, finish, state))
         lane.key, lane.lane = key, Lane(name, "task", tuple(intervals))

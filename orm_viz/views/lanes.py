@@ -10,11 +10,11 @@ gives the same lanes of a growing trace, reading only what was recorded since.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 
-from orm_viz.trace.records import Event, EventKind, JobRecord, StepKind
+from orm_viz.trace.records import Event, EventKind, JobRecord, Step, StepKind
 from orm_viz.trace.store import Trace
 
 BLOCK_FLAG_SECONDS = 0.1
@@ -105,6 +105,31 @@ def state_after(kind: StepKind) -> str:
     return _AFTER.get(kind, "suspended")
 
 
+def walk_steps(
+    intervals: list[Interval],
+    steps: Iterable[Step],
+    start: float,
+    state: str,
+    release_times: Mapping[int, float],
+) -> tuple[float, str]:
+    """Add to ``intervals`` what a task's ``steps`` make of its lane, which was left at
+    ``start`` in ``state``: that state until each step, paused from a step until its
+    release, then the state after it. Returns where the lane is left (state "" once the
+    task has ended)."""
+    for step in steps:
+        if step.t > start:
+            intervals.append(Interval(start, step.t, state))
+        start = step.t
+        if step.kind is StepKind.TASK_END:
+            return start, ""
+        released = release_times.get(step.index, step.t) if step.paused else step.t
+        if released > start:
+            intervals.append(Interval(start, released, "paused", step.kind.value))
+            start = released
+        state = state_after(step.kind)
+    return start, state
+
+
 def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
     """Each task from its creation: paused at a gate from a step until its release, then
     running or waiting on the DB until its next step, then done."""
@@ -113,20 +138,11 @@ def _task_lanes(trace: Trace, end_of_run: float) -> list[Lane]:
         steps_by_task.setdefault(step.task, []).append(step)
     found = []
     for task in sorted(trace.task_list(), key=lambda t: t.id):
-        intervals = []
-        start, state = task.created_t, "suspended"
-        for step in steps_by_task.get(task.id, []):
-            if step.t > start:
-                intervals.append(Interval(start, step.t, state))
-            start = step.t
-            if step.kind is StepKind.TASK_END:
-                state = ""
-                break
-            released = trace.release_times.get(step.index, step.t) if step.paused else step.t
-            if released > start:
-                intervals.append(Interval(start, released, "paused", step.kind.value))
-                start = released
-            state = state_after(step.kind)
+        intervals: list[Interval] = []
+        steps = steps_by_task.get(task.id, [])
+        start, state = walk_steps(
+            intervals, steps, task.created_t, "suspended", trace.release_times
+        )
         finish = task.ended_t if task.ended_t >= 0 else end_of_run
         if state and finish > start:
             intervals.append(Interval(start, finish, state))
