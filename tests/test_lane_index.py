@@ -14,6 +14,7 @@ import asyncio
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ from orm_viz.trace import (
 from orm_viz.trace.export import load_path
 from orm_viz.views.lane_index import LaneIndex
 from orm_viz.views.lanes import blocked_stretches, lanes
+from tests.live_runs import check_while_a_bounded_free_run_grows, worker
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -102,58 +104,18 @@ def test_the_index_follows_a_bounded_step_mode_run_that_drops_its_first_steps() 
         assert controller.stop(timeout=2.0)
 
 
-async def inner(k: int) -> int:
-    await asyncio.sleep(0)
-    return k * 2
-
-
-async def worker(n: int, rounds: int) -> int:
-    total = 0
-    for i in range(rounds):
-        await asyncio.sleep(0)
-        total += await inner(i) if i % 3 else n
-    return total
-
-
 def test_a_free_run_read_from_inside_its_own_loop_while_it_grows_and_drops() -> None:
     """Free mode records every await; the checks run on the loop between two awaits, so
     the trace holds still for each. The bounded trace drops thousands of steps of each
     task (past the index's compaction), and one task ends early."""
-    checks: list[int] = []
-    failures: list[AssertionError] = []
 
-    async def checker(trace: Trace, until: asyncio.Event) -> None:
+    def start_checking(trace: Trace) -> Callable[[], None]:
         index = LaneIndex(trace)
-        mark = 0
-        while not until.is_set():
-            await asyncio.sleep(0)
-            if len(trace) >= mark:
-                try:
-                    assert_same_lanes(index, trace)
-                except AssertionError as failure:
-                    failures.append(failure)
-                    raise
-                checks.append(len(trace))
-                mark = len(trace) + 97
+        return lambda: assert_same_lanes(index, trace)
 
-    async def main() -> list[int]:
-        until = asyncio.Event()
-        watching = asyncio.create_task(checker(run.trace, until))
-        totals = await asyncio.gather(worker(1, 900), worker(2, 1200), worker(3, 40))
-        until.set()
-        await watching
-        return totals
-
-    run = TracedRun(main, scenario=scenario_info_for(main), mode=Mode.FREE, max_steps=1500)
-    controller = Controller(run)
-    controller.start()
-    assert controller.run_to_end(timeout=30)
-    if failures:
-        raise failures[0]
-    trace = run.trace
-    assert trace.tasks[1].outcome == "returned", trace.tasks[1].result
+    trace, checks = check_while_a_bounded_free_run_grows(start_checking, every=97, max_steps=1500)
     assert trace.dropped_steps > 4000
-    assert len(checks) > 50
+    assert checks > 50
     assert_same_lanes(LaneIndex(trace), trace)
 
 
