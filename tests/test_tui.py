@@ -671,6 +671,24 @@ async def test_the_highlight_keeps_its_step_when_a_bounded_run_drops_early_rows(
         table.action_cursor(+3)
         await pilot.pause()
         assert table.row_at(table.cursor_row).step == current
+        # The run thread may record (and drop) more while the table reads the index: the
+        # rows found must still be those of the table it read.
+        table.action_cursor(-3)
+        await pilot.pause()
+        find = story._row_for_step
+
+        def racing(task: int, index: int) -> int:
+            if len(trace) == 25:  # once: 3 more steps, and the first 8 are dropped now
+                record(3)
+            return find(task, index)
+
+        story._row_for_step = racing  # type: ignore[method-assign]
+        table.state = ViewState(trace, story, index=current, length=len(trace))
+        await pilot.pause()
+        story._row_for_step = find  # type: ignore[method-assign]
+        assert trace.dropped_steps == 8
+        assert table.row_at(table.cursor_row).step == highlighted
+        assert table.row_at(table._current).step == current
 
 
 async def test_the_lanes_follow_a_bounded_run_that_drops_early_steps_and_a_new_run() -> None:

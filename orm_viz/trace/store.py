@@ -1,7 +1,10 @@
 """The Trace: an append-only, bounded record of one run, with a cursor.
 
-Writers (the run thread, DB threads) append under a lock; readers get immutable
-records. When more than ``max_steps`` steps are recorded, the earliest are
+Writers are the run thread and DB threads. The hot paths of a run that holds nothing
+append a step, or set a new job or query record, in one atomic operation and take no
+lock; everything else (trimming, replacing a record, the readers' snapshots) takes the
+trace's lock. Readers get immutable records. When more than ``max_steps`` steps are
+recorded, the earliest are
 dropped and counted in :attr:`Trace.dropped_steps`, never lost silently. Step
 indices are absolute, so a dropped step is reported as such rather than
 silently shifting every later index.

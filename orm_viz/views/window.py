@@ -230,6 +230,18 @@ class StoryIndex:
             early, and 0 too if the task is unknown. O(log steps).
         """
         self._refresh()
+        return self._row_for_step(task, index)
+
+    def table_and_rows(
+        self, task: int, indices: Sequence[int]
+    ) -> tuple[Sequence[TableRow], tuple[int, ...]]:
+        """``table(task)`` and the :meth:`row_for_step` of each of ``indices``, read at
+        one moment: the positions are that table's, even if the run drops steps meanwhile
+        (asking for the table and then a row could count them after a drop)."""
+        self._refresh()
+        return self._table(task), tuple(self._row_for_step(task, i) for i in indices)
+
+    def _row_for_step(self, task: int, index: int) -> int:
         steps = self._tasks.get(task)
         if steps is None or task not in self.trace.tasks:
             return 0

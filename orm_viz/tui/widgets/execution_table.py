@@ -113,6 +113,7 @@ class ExecutionTable(StyledLines, can_focus=True):
         self._step: tuple[int, int, int] | None = None  # (run, focus, index) last followed
         self._layout_key: tuple[int, ...] | None = None  # what the column widths were fitted to
         self._layout = (5, 6, 4)
+        self._resyncing = False
 
     # ------------------------------------------------------------------ reading
 
@@ -139,25 +140,30 @@ class ExecutionTable(StyledLines, can_focus=True):
     def watch_state(self, state: ViewState | None) -> None:
         if state is None:
             return
-        self._rows = state.story.table(state.focus)
-        self._current = state.story.row_for_step(state.focus, state.index) if self._rows else 0
+        selected = self._selected
+        wanted = (state.index,) if selected is None else (state.index, selected[0])
+        self._rows, rows = state.story.table_and_rows(state.focus, wanted)
+        self._current = rows[0] if self._rows else 0
         self.virtual_size = Size(0, len(self._rows) + 1)  # the header, then the rows
         self.border_subtitle = f"row {self._current + 1} of {len(self._rows)} · task T{state.focus}"
         step = (state.run, state.focus, state.index)
         if step != self._step:  # the highlight follows the step, not the trace's growth
             self._step = step
             self.cursor_row = self._current
-        elif self._selected is not None and self._rows:
+        elif selected is not None and self._rows:
             # A bounded run dropped its earliest steps: rows moved up under the highlight.
             shown = self._row(self.cursor_row)
-            if shown is None or (shown.step, shown.query) != self._selected:
-                self.cursor_row = self._row_of(state, *self._selected)
+            if shown is None or (shown.step, shown.query) != selected:
+                self.cursor_row = self._row_of(rows[1], *selected)
         self.refresh()
 
-    def _row_of(self, state: ViewState, step: int, query: int) -> int:
-        """The row of ``step`` (and of ``query``, if the step has several rows)."""
-        row = state.story.row_for_step(state.focus, step)  # its last row
-        while row > 0 and self._rows[row - 1].step == step and self._rows[row].query != query:
+    def _row_of(self, last: int, step: int, query: int) -> int:
+        """The row of ``step`` and ``query``, from ``last``, the step's last row."""
+        row = last
+        while row > 0:
+            here, before = self._row(row), self._row(row - 1)
+            if here is None or before is None or before.step != step or here.query == query:
+                break
             row -= 1
         return row
 
@@ -217,8 +223,12 @@ class ExecutionTable(StyledLines, can_focus=True):
         try:
             return self._rows[position]
         except StepDropped:  # a bounded live trace moved on: read the table again
-            if self.state is not None:
-                self._rows = self.state.story.table(self.state.focus)
+            if self.state is not None and not self._resyncing:
+                self._resyncing = True  # its rows, found again, may be dropped meanwhile too
+                try:
+                    self.watch_state(self.state)  # the same step: the rows are found again
+                finally:
+                    self._resyncing = False
             return None
 
     def _widths(self, width: int) -> tuple[int, int, int]:
