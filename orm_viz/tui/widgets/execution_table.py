@@ -152,9 +152,13 @@ class ExecutionTable(StyledLines, can_focus=True):
             self.cursor_row = self._current
         elif selected is not None and self._rows:
             # A bounded run dropped its earliest steps: rows moved up under the highlight.
+            table = self._rows
             shown = self._row(self.cursor_row)
-            if shown is None or (shown.step, shown.query) != selected:
-                self.cursor_row = self._row_of(rows[1], *selected)
+            moved = shown is None or (shown.step, shown.query) != selected
+            if moved and self._rows is table:  # (else a row dropped meanwhile: all found again)
+                row = self._row_of(rows[1], *selected)
+                if self._rows is table:
+                    self.cursor_row = row
         self.refresh()
 
     def _row_of(self, last: int, step: int, query: int) -> int:
