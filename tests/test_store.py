@@ -46,3 +46,20 @@ def test_the_cursor_never_points_at_a_dropped_step() -> None:
     add(trace, 3)
     assert trace.cursor == trace.first_index == 3
     assert trace.current.index == 3
+
+
+@pytest.mark.parametrize("held", [10, 20_000])  # read one by one; read in one pass
+def test_new_steps_and_events_are_read_from_a_number_or_the_first_one_held(held: int) -> None:
+    from orm_viz.trace import Event, EventKind
+
+    trace = Trace(scenario=ScenarioInfo("t", "", "", ""), max_steps=held, max_events=held)
+    add(trace, held + 5)
+    for number in range(held + 5):
+        trace.add_event(Event(number, EventKind.LOOP_IDLE, 0.0, text=str(number)))
+    assert [s.index for s in trace.steps_since(held + 2)] == [held + 2, held + 3, held + 4]
+    assert [s.index for s in trace.steps_since(0)] == list(range(5, held + 5))  # 0-4 dropped
+    assert trace.steps_since(held + 5) == []
+    dropped, events = trace.events_since(held + 3)
+    assert (dropped, [e.text for e in events]) == (5, [str(held + 3), str(held + 4)])
+    dropped, events = trace.events_since(0)
+    assert [e.step for e in events] == list(range(5, held + 5))

@@ -13,6 +13,7 @@ silently shifting every later index.
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ assert JobRecord._fields[5:] == ("thread", "started", "finished", "rows", "queri
 
 
 DEFAULT_MAX_EVENTS = 1_000_000
+# New steps or events up to this many are read one by one (see Trace.steps_since).
+_FEW = 4096
 
 
 def _code_line(code: CodeType, lasti: int) -> int:
@@ -274,6 +277,32 @@ class Trace:
         with self._lock:
             snapshot, first = tuple(self._steps), self.dropped_steps
         return (self._as_step(first + i, fields) for i, fields in enumerate(snapshot))
+
+    def steps_since(self, index: int) -> list[Step]:
+        """The steps from absolute ``index`` on (from the first held one if ``index`` was
+        dropped), read at one moment. O(steps returned), or one pass over the held steps
+        when those are a quarter of them or more (a deque is indexed in O(distance to an
+        end))."""
+        with self._lock:
+            first, steps = self.dropped_steps, self._steps
+            start = max(index - first, 0)
+            if len(steps) - start < max(_FEW, len(steps) // 4):
+                rows = [steps[position] for position in range(start, len(steps))]
+            else:
+                rows = list(itertools.islice(steps, start, None))
+        return [self._as_step(first + start + i, row) for i, row in enumerate(rows)]
+
+    def events_since(self, number: int) -> tuple[int, list[Event]]:
+        """``(dropped_events, events)``, read at one moment: the events from ``number`` on,
+        counting dropped ones (from the first held one if ``number`` was dropped)."""
+        with self._lock:
+            dropped, events = self.dropped_events, self.events
+            start = max(number - dropped, 0)
+            if len(events) - start <= _FEW:
+                new = [events[position] for position in range(start, len(events))]
+            else:
+                new = list(itertools.islice(events, start, None))
+        return dropped, new
 
     def events_of_step(self, index: int) -> list[Event]:
         """Events recorded while step ``index`` was the latest (they arrive in step order)."""

@@ -40,9 +40,6 @@ from orm_viz.views.lanes import (
 _GAP = 1  # bits of a committed step's parts: the body holds its stretch since the step before
 _PAUSE = 2  # and its pause until its release
 _HELD = (0, 1, 1, 2)  # how many of the body's intervals each parts value stands for
-# New steps and events are read one by one, up to this many (and a quarter of those held):
-# past that, one snapshot of the trace's deque costs less (as in StoryIndex).
-_FEW = 4096
 # The entries of dropped steps are freed once there are at least this many and they are at
 # least half of a task's entries, so freeing costs O(1) per dropped step.
 _COMPACT_AFTER = 1024
@@ -293,15 +290,7 @@ class LaneIndex:
         self._read_jobs()
 
     def _read_steps(self, start: int) -> None:
-        trace = self.trace
-        last = trace.last_index
-        if last < start:
-            return
-        if last - start < max(_FEW, (last - trace.first_index) // 4):
-            new = (trace.step(index) for index in range(start, last + 1))
-        else:
-            new = (step for step in trace.iter_steps() if step.index >= start)
-        for step in new:
+        for step in self.trace.steps_since(start):
             self._add(step)
             self._next = step.index + 1
 
@@ -407,24 +396,14 @@ class LaneIndex:
         return changed
 
     def _read_events(self) -> None:
-        trace = self.trace
-        while True:
-            dropped = trace.dropped_events
-            if dropped > self._events_dropped:  # read the held events afresh
-                self._events_dropped = self._events_seen = dropped
-                self._waits, self._blocks, self._walk, self._marks = [], [], [], []
-                self._origin = None  # the next lanes() walks the waits from the start
-                self._loop_version += 1
-            held = trace.events
-            start, stop = max(self._events_seen, dropped), dropped + len(held)
-            if stop - start <= _FEW:
-                new = [held[number - dropped] for number in range(start, stop)]
-            else:
-                snapshot = trace.event_list()
-                stop = dropped + len(snapshot)
-                new = list(snapshot[start - dropped :])
-            if trace.dropped_events == dropped:
-                break  # else the deque shifted while read: read it again
+        dropped, new = self.trace.events_since(self._events_seen)
+        while dropped > self._events_dropped:  # the trace dropped some: read all it holds
+            self._events_dropped = self._events_seen = dropped
+            self._waits, self._blocks, self._walk, self._marks = [], [], [], []
+            self._origin = None  # the next lanes() walks the waits from the start
+            self._loop_version += 1
+            dropped, new = self.trace.events_since(0)
+        stop = max(self._events_seen, dropped) + len(new)
         waits = self._waits
         for event in new:
             interval = loop_interval(event)

@@ -45,10 +45,6 @@ _T = TypeVar("_T")
 
 _SENT = 1  # bits of a row's flags byte
 _RECEIVED = 2
-# New steps and events are read one by one from the end of the trace's deques, up to
-# this many (and a quarter of the steps held): past that, walking into the deque for each
-# costs more than one snapshot of all of it.
-_FEW = 4096
 # The entries of dropped steps are freed once there are at least this many and they are
 # at least half of a task's entries, so freeing costs O(1) per dropped step.
 _COMPACT_AFTER = 1024
@@ -389,15 +385,7 @@ class StoryIndex:
         self._read_events()
 
     def _read_steps(self, start: int) -> None:
-        trace = self.trace
-        last = trace.last_index
-        if last < start:
-            return
-        if last - start < max(_FEW, (last - trace.first_index) // 4):
-            new = (_step(trace, index) for index in range(start, last + 1))
-        else:
-            new = (step for step in trace.iter_steps() if step.index >= start)
-        for step in new:
+        for step in self.trace.steps_since(start):
             self._add(step)
             self._next = step.index + 1
 
@@ -513,21 +501,11 @@ class StoryIndex:
         self._next_query = max((record.id for record in records), default=0) + 1
 
     def _read_events(self) -> None:
-        trace = self.trace
-        while True:
-            dropped = trace.dropped_events
-            if dropped > self._events_dropped:
-                self._forget_events_before(dropped)
-            held = trace.events
-            start, stop = max(self._events_seen, dropped), dropped + len(held)
-            if stop - start <= _FEW:
-                new = [held[number - dropped] for number in range(start, stop)]
-            else:
-                snapshot = trace.event_list()
-                stop = dropped + len(snapshot)
-                new = list(snapshot[start - dropped :])
-            if trace.dropped_events == dropped:
-                break  # else the deque shifted while read: read it again
+        dropped, new = self.trace.events_since(self._events_seen)
+        if dropped > self._events_dropped:
+            self._forget_events_before(dropped)
+        start = max(self._events_seen, dropped)
+        stop = start + len(new)
         for number, event in enumerate(new, start):
             if event.kind is EventKind.LOOP_BLOCKED:
                 self._blocks.append((number, event.t))
